@@ -1,0 +1,291 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Permission, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.models import ScopedModel, ScopedQuerySet, TimeStampedModel, VersionedModel
+from core.scopes import DataScope
+
+CRM_PERMISSIONS = ("add", "change", "delete", "view", "export", "import")
+
+
+class Department(TimeStampedModel, VersionedModel):
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised path "/1/4/": sub-department scopes become one indexed prefix filter.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="/")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    CHOICES_FOR_ALL_USERS = True  # any user may pick a department in a form
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["path", "order", "name"]
+        default_permissions = CRM_PERMISSIONS
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:department", args=[self.pk])
+
+    @property
+    def depth(self):
+        return max(self.path.count("/") - 2, 0)
+
+    def clean(self):
+        if self.parent_id and self.pk:
+            node = self.parent
+            while node is not None:
+                if node.pk == self.pk:
+                    raise ValidationError(
+                        {"parent": _("A department cannot be placed under itself or its own sub-department.")}
+                    )
+                node = node.parent
+
+
+class Position(TimeStampedModel, VersionedModel):
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    CHOICES_FOR_ALL_USERS = True
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["code"]
+        default_permissions = CRM_PERMISSIONS
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:position", args=[self.pk])
+
+
+class Role(TimeStampedModel, VersionedModel):
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    data_scope = models.PositiveSmallIntegerField(_("data scope"), choices=DataScope.choices, default=DataScope.OWN)
+    permissions = models.ManyToManyField(
+        Permission, verbose_name=_("function permissions"), blank=True, related_name="crm_roles"
+    )
+
+    CHOICES_FOR_ALL_USERS = False
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["code"]
+        default_permissions = CRM_PERMISSIONS
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:role", args=[self.pk])
+
+
+class CrmUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser, ScopedModel):
+    class Language(models.TextChoices):
+        ZH = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    name = models.CharField(_("full name"), max_length=60, blank=True)
+    phone = models.CharField(_("mobile"), max_length=20, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    position = models.ForeignKey(
+        Position,
+        verbose_name=_("position"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("reports to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    roles = models.ManyToManyField(Role, verbose_name=_("roles"), blank=True, related_name="users")
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH)
+    must_change_password = models.BooleanField(_("must change password at next login"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = CrmUserManager()
+    CHOICES_FOR_ALL_USERS = True  # picking an owner/assignee needs the colleague list
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        default_permissions = CRM_PERMISSIONS
+
+    def __str__(self):
+        return self.name or self.username
+
+    def get_absolute_url(self):
+        return reverse("accounts:user", args=[self.pk])
+
+    @property
+    def role_names(self):
+        return ", ".join(str(r) for r in self.roles.all())
+
+    def clean(self):
+        super().clean()
+        if self.manager_id and self.pk:
+            node, seen = self.manager, set()
+            while node is not None and node.pk not in seen:
+                if node.pk == self.pk:
+                    raise ValidationError({"manager": _("A user cannot report to themselves or to their own report.")})
+                seen.add(node.pk)
+                node = node.manager
+
+
+class AuditEntryQuerySet(ScopedQuerySet):
+    def for_object(self, obj):
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+
+
+class AuditEntry(ScopedModel):
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Deleted")
+        RESTORE = "restore", _("Restored")
+        PURGE = "purge", _("Purged")
+        LOGIN = "login", _("Logged in")
+        LOGOUT = "logout", _("Logged out")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        PASSWORD = "password", _("Password changed")
+        EXPORT = "export", _("Exported")
+        IMPORT = "import", _("Imported")
+        TOKEN = "token", _("API token")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_repr = models.CharField(_("user name"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    source = models.CharField(_("channel"), max_length=12, blank=True)
+    action = models.CharField(_("action"), max_length=20, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("object type"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    object_id = models.CharField(_("object ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view", "export")
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-created_at"], name="audit_object_idx"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:auditentry", args=[self.pk])
+
+    @property
+    def action_label(self):
+        try:
+            return self.Action(self.action).label
+        except ValueError:
+            return self.action
+
+
+def _hash_token(key):
+    # Tokens are random 32-byte values, so a fast hash is enough and keeps API calls cheap
+    # (architecture §9: never run the slow password hash on token requests).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(ScopedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60, default="API")
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def generate(cls):
+        key = "gx_" + secrets.token_urlsafe(32)
+        return key, key[:8], _hash_token(key)
+
+    @classmethod
+    def find(cls, key):
+        return cls.objects.select_related("user").filter(key_hash=_hash_token(key), revoked_at__isnull=True).first()

@@ -1,0 +1,148 @@
+"""Writes for users, departments, roles and tokens. Each is atomic and audited."""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_log
+from core.services import ModelService, object_create, object_update
+
+from .models import ApiToken, Department, User
+
+
+# --- departments ------------------------------------------------------------------------------
+def _department_path(department):
+    parent_path = department.parent.path if department.parent_id else "/"
+    return f"{parent_path}{department.pk}/"
+
+
+class DepartmentService(ModelService):
+    def __init__(self):
+        super().__init__(Department)
+
+    @transaction.atomic
+    def create(self, *, actor, data):
+        department = object_create(actor=actor, model=Department, data=data)
+        department.path = _department_path(department)
+        Department.objects.filter(pk=department.pk).update(path=department.path)
+        return department
+
+    @transaction.atomic
+    def update(self, *, actor, instance, data, version=None):
+        old_path = instance.path
+        department = object_update(actor=actor, instance=instance, data=data, version=version)
+        new_path = _department_path(department)
+        if new_path != old_path:
+            # Move the subtree: every descendant's path shares the old prefix.
+            Department.objects.filter(path__startswith=old_path).update(
+                path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+            )
+            department.path = new_path
+        return department
+
+    def delete(self, *, actor, instance, version=None):
+        if instance.children.exists():
+            raise ValidationError(_("Move or delete the sub-departments first."))
+        if instance.members.exists():
+            raise ValidationError(_("Move the department's users to another department first."))
+        return super().delete(actor=actor, instance=instance, version=version)
+
+
+# --- users ------------------------------------------------------------------------------------
+class UserService(ModelService):
+    def __init__(self):
+        super().__init__(User)
+
+    @transaction.atomic
+    def create(self, *, actor, data, password=None):
+        data = dict(data)
+        password = password or data.pop("password", None)
+        user = User(username=data.get("username", ""))
+        if password:
+            password_validation.validate_password(password, user)
+        user = object_create(actor=actor, model=User, data=data)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(update_fields=["password"])
+        return user
+
+    def delete(self, *, actor, instance, version=None):
+        # Users are deactivated, never deleted: their records and audit trail stay attributable.
+        if instance.pk == getattr(actor, "pk", None):
+            raise ValidationError(_("You cannot deactivate your own account."))
+        return object_update(
+            actor=actor,
+            instance=instance,
+            data={"is_active": False},
+            version=version,
+            audit_action="delete",
+        )
+
+
+user_service = UserService()
+department_service = DepartmentService()
+
+
+@transaction.atomic
+def user_reset_password(*, actor, user, new_password):
+    """Administrator reset: the user must choose a new password at next login."""
+    password_validation.validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_log(actor=actor, action="password", obj=user, message="reset by administrator")
+    return user
+
+
+@transaction.atomic
+def user_change_password(*, user, old_password, new_password):
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": _("Your current password is wrong.")})
+    password_validation.validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_log(actor=user, action="password", obj=user, message="changed by the user")
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, user, language):
+    if language not in User.Language.values:
+        raise ValidationError({"language": _("Unknown language.")})
+    if user.language != language:
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_log(actor=user, action="update", obj=user, changes={"language": [before, language]})
+    return user
+
+
+# --- roles ------------------------------------------------------------------------------------
+def role_set_permissions(*, actor, role, permissions):
+    return object_update(actor=actor, instance=role, data={"permissions": list(permissions)})
+
+
+# --- API tokens -------------------------------------------------------------------------------
+@transaction.atomic
+def token_create(*, user, name="API"):
+    """Returns (token, key); the key is shown once and only its hash is stored."""
+    key, prefix, key_hash = ApiToken.generate()
+    token = ApiToken.objects.create(user=user, name=(name or "API")[:60], prefix=prefix, key_hash=key_hash)
+    audit_log(actor=user, action="token", obj=token, message="created")
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, actor, token):
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_log(actor=actor, action="token", obj=token, message="revoked")
+    return token

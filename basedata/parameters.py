@@ -1,0 +1,162 @@
+"""System parameters: defaults declared here, values editable by administrators in the UI."""
+
+from django.core.cache import cache
+
+CACHE_KEY = "crm:parameters"
+
+# key: (group, kind, default, Chinese label, English label, description)
+DEFAULTS = {
+    "company_name": ("company", "text", "关系科技有限公司", "公司名称", "Company name", ""),
+    "company_name_en": (
+        "company",
+        "text",
+        "Guanxi Technology Co., Ltd.",
+        "公司英文名称",
+        "Company name (English)",
+        "",
+    ),
+    "company_logo": (
+        "company",
+        "image",
+        "",
+        "公司标志",
+        "Company logo",
+        "PNG or SVG, shown in the top bar",
+    ),
+    "company_phone": ("company", "text", "021-12345678", "公司电话", "Company phone", ""),
+    "company_address": (
+        "company",
+        "text",
+        "上海市浦东新区世纪大道100号",
+        "公司地址",
+        "Company address",
+        "",
+    ),
+    "customer_code_pattern": (
+        "codes",
+        "text",
+        "KH{yyyy}{mm}-{seq:06}",
+        "客户编号规则",
+        "Customer code pattern",
+        "{yyyy} {mm} {dd} {seq:06}",
+    ),
+    "contract_code_pattern": (
+        "codes",
+        "text",
+        "HT{yyyy}{mm}-{seq:05}",
+        "合同编号规则",
+        "Contract code pattern",
+        "",
+    ),
+    "order_code_pattern": (
+        "codes",
+        "text",
+        "DD{yyyy}{mm}{dd}-{seq:05}",
+        "订单编号规则",
+        "Order code pattern",
+        "",
+    ),
+    "ticket_code_pattern": (
+        "codes",
+        "text",
+        "GD{yyyy}{mm}{dd}-{seq:05}",
+        "工单编号规则",
+        "Ticket code pattern",
+        "",
+    ),
+    "reminder_lead_minutes": (
+        "reminders",
+        "int",
+        "30",
+        "提醒提前分钟数",
+        "Reminder lead time (minutes)",
+        "",
+    ),
+    "contract_expiry_days": (
+        "reminders",
+        "int",
+        "30",
+        "合同到期提醒天数",
+        "Contract expiry warning (days)",
+        "",
+    ),
+    "care_lookahead_days": (
+        "reminders",
+        "int",
+        "7",
+        "客户关怀提前天数",
+        "Care reminders look-ahead (days)",
+        "",
+    ),
+    "pool_recycle_days": (
+        "pool",
+        "int",
+        "30",
+        "公海回收天数",
+        "Pool recycle after (days without follow-up)",
+        "",
+    ),
+    "pool_warning_days": (
+        "pool",
+        "int",
+        "3",
+        "回收预警天数",
+        "Warn owners (days before recycling)",
+        "",
+    ),
+    "pool_claim_daily_quota": ("pool", "int", "10", "每日领取上限", "Daily claim quota", ""),
+    "pool_protection_days": (
+        "pool",
+        "int",
+        "7",
+        "领取保护期天数",
+        "Protection after a claim (days)",
+        "",
+    ),
+    "data_review_enabled": ("review", "bool", "0", "启用数据审核", "Data review enabled", ""),
+    "data_review_two_levels": ("review", "bool", "0", "启用二级审核", "Second review level", ""),
+    "sms_enabled": ("notifications", "bool", "0", "启用短信通知", "SMS notifications enabled", ""),
+    "email_enabled": (
+        "notifications",
+        "bool",
+        "1",
+        "启用邮件通知",
+        "Email notifications enabled",
+        "",
+    ),
+}
+
+
+def _load():
+    from .models import SystemParameter
+
+    values = {key: (spec[1], spec[2]) for key, spec in DEFAULTS.items()}
+    for p in SystemParameter.objects.all():
+        values[p.key] = (p.kind, p.typed_value)
+    return {k: _coerce(kind, v) for k, (kind, v) in values.items()}
+
+
+def _coerce(kind, value):
+    if kind == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
+    if kind == "bool":
+        return value in (True, "1", "true")
+    return value
+
+
+def get_parameter(key, default=None):
+    values = cache.get(CACHE_KEY)
+    if values is None:
+        try:
+            values = _load()
+        except Exception:  # database not migrated yet (first start, collectstatic)
+            return _coerce(DEFAULTS[key][1], DEFAULTS[key][2]) if key in DEFAULTS else default
+        cache.set(CACHE_KEY, values, 300)
+    return values.get(key, default)
+
+
+def clear_cache():
+    cache.delete(CACHE_KEY)

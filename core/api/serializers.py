@@ -1,0 +1,41 @@
+from rest_framework import serializers
+
+from ..forms import restrict_choices
+
+
+class CrmModelSerializer(serializers.ModelSerializer):
+    """Base serializer: related-object choices limited to what the caller may see; `version`
+    is read back and must be sent on updates of versioned records (else 409 on a stale write)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and getattr(request, "user", None) is not None:
+            for f in self.fields.values():
+                target = getattr(f, "child_relation", f)
+                qs = getattr(target, "queryset", None)
+                if (
+                    qs is not None
+                    and hasattr(qs, "visible_to")
+                    and not getattr(qs.model, "CHOICES_FOR_ALL_USERS", False)
+                ):
+                    target.queryset = qs.visible_to(request.user, "view")
+        if "version" in self.fields:
+            self.fields["version"] = serializers.IntegerField(
+                required=False, help_text="Version read; send it back on update."
+            )
+
+    def validate(self, attrs):
+        attrs.pop("version", None)
+        return attrs
+
+
+def serializer_for(model, fields):
+    fields = list(fields)
+    if any(f.name == "version" for f in model._meta.concrete_fields) and "version" not in fields:
+        fields.append("version")
+    meta = type("Meta", (), {"model": model, "fields": fields})
+    return type(f"{model.__name__}Serializer", (CrmModelSerializer,), {"Meta": meta})
+
+
+__all__ = ["CrmModelSerializer", "serializer_for", "restrict_choices"]

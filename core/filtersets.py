@@ -1,0 +1,45 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    """Every model's FilterSet: a free-text `q` over `search_fields` plus declared filters.
+
+    The same class filters the UI list, the API list and the export.
+    """
+
+    search_fields: tuple = ()
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value or not self.search_fields:
+            return queryset
+        query = Q()
+        for f in self.search_fields:
+            query |= Q(**{f"{f}__icontains": value})
+        return queryset.filter(query)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.form.fields.values():
+            widget = f.widget
+            css = (
+                "form-select form-select-sm"
+                if widget.__class__.__name__.endswith("Select")
+                else "form-control form-control-sm"
+            )
+            widget.attrs.setdefault("class", css)
+            if widget.__class__.__name__ == "DateInput":
+                widget.input_type = "date"
+
+
+def filterset_for(model, fields, search_fields=()):
+    meta = type("Meta", (), {"model": model, "fields": fields})
+    return type(
+        f"{model.__name__}FilterSet",
+        (BaseFilterSet,),
+        {"Meta": meta, "search_fields": tuple(search_fields)},
+    )

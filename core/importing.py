@@ -1,0 +1,333 @@
+"""Import engine: upload checks, reading XLSX/CSV, per-row validation (dry run) and commit.
+
+A module declares `import_fields` (and optionally `import_key`) on its ModelConfig; rows are
+validated with the model's form so the rules match the UI, and written through its service.
+"""
+
+import csv
+import io
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .audit import audit_log
+
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+MAX_ERRORS_STORED = 5000
+
+
+def validate_upload(upload):
+    name = (upload.name or "").lower()
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError(_("The file is empty."), code="empty")
+    if size > settings.CRM_IMPORT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large (%(size)s MB); the limit is 20 MB.") % {"size": round(size / 1048576, 1)},
+            code="too_large",
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    if name.endswith(".xlsx"):
+        if not head.startswith(XLSX_MAGIC):
+            raise ValidationError(_("The file is named .xlsx but is not an Excel workbook."), code="bad_type")
+    elif name.endswith(".xls"):
+        if not head.startswith(XLS_MAGIC):
+            raise ValidationError(_("The file is named .xls but is not an Excel workbook."), code="bad_type")
+    elif name.endswith(".csv"):
+        if head.startswith(XLSX_MAGIC) or head.startswith(XLS_MAGIC) or b"\x00" in head:
+            raise ValidationError(_("The file is named .csv but is not a text file."), code="bad_type")
+    else:
+        raise ValidationError(_("Only .xlsx, .xls and .csv files can be imported."), code="bad_type")
+
+
+def read_table(path_or_file, name):
+    """(header, rows) as lists of strings; rows keep their sheet row number."""
+    name = name.lower()
+    if name.endswith((".xlsx", ".xls")):
+        from python_calamine import CalamineWorkbook
+
+        data = path_or_file.read() if hasattr(path_or_file, "read") else open(path_or_file, "rb").read()
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    else:
+        raw = path_or_file.read() if hasattr(path_or_file, "read") else open(path_or_file, "rb").read()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValidationError(_("The CSV file is neither UTF-8 nor GBK text."), code="encoding")
+        rows = list(csv.reader(io.StringIO(text)))
+    rows = [[_cell_text(c) for c in row] for row in rows]
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows or not any(rows[0]):
+        raise ValidationError(_("The file has no header row."), code="empty")
+    header, body = rows[0], rows[1:]
+    numbered = [(i + 2, r) for i, r in enumerate(body) if any(c.strip() for c in r)]
+    if not numbered:
+        raise ValidationError(_("The file has a header but no data rows."), code="empty")
+    return [h.strip() for h in header], numbered
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+class ImportSpec:
+    """Maps sheet columns to model fields and turns cell text into form data."""
+
+    def __init__(self, config):
+        self.config = config
+        self.model = config.model
+        self.fields = list(config.import_fields or [])
+
+    def labels(self, name):
+        field = self.model._meta.get_field(name)
+        labels = {name.lower()}
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                labels.add(str(field.verbose_name).strip().lower())
+        return labels
+
+    def header_label(self, name):
+        return str(self.model._meta.get_field(name).verbose_name)
+
+    def map_header(self, header):
+        """Column index per field; raises listing unknown and missing columns."""
+        lookup = {}
+        for name in self.fields:
+            for label in self.labels(name):
+                lookup[label] = name
+        mapping, unknown = {}, []
+        for index, title in enumerate(header):
+            if not title:
+                continue
+            key = title.strip().lower().rstrip("*").strip()
+            if key in lookup:
+                mapping[lookup[key]] = index
+            else:
+                unknown.append(title)
+        errors = []
+        if unknown:
+            errors.append(_("Unknown columns: %(cols)s.") % {"cols": ", ".join(unknown)})
+        required = [n for n in self.fields if not self.model._meta.get_field(n).blank and n not in mapping]
+        if required:
+            errors.append(
+                _("Missing required columns: %(cols)s.") % {"cols": ", ".join(self.header_label(n) for n in required)}
+            )
+        if errors:
+            raise ValidationError(" ".join(errors), code="columns")
+        return mapping
+
+    def to_form_value(self, name, text):
+        field = self.model._meta.get_field(name)
+        if text == "":
+            return ""
+        if field.is_relation:
+            return self.lookup_related(field.related_model, text)
+        if field.choices:
+            for value, label in field.flatchoices:
+                if text in (str(value), str(label)):
+                    return value
+                for lang in ("zh-hans", "en"):
+                    with translation.override(lang):
+                        if text == str(label):
+                            return value
+            return text
+        if isinstance(field, models.BooleanField):
+            return "on" if text.lower() in {"1", "true", "yes", "y", "是", "✓"} else ""
+        return text
+
+    def lookup_related(self, model, text):
+        # Rows name related records by code or name; the form then checks the permission.
+        for attr in ("code", "username", "name", "name_en", "label_zh", "label_en"):
+            if any(f.name == attr for f in model._meta.concrete_fields):
+                obj = model._default_manager.filter(**{attr: text}).values_list("pk", flat=True).first()
+                if obj is not None:
+                    return obj
+        return f"?{text}"  # the form then reports "select a valid choice"
+
+    def row_data(self, mapping, row):
+        data = {}
+        for name, index in mapping.items():
+            data[name] = self.to_form_value(name, row[index].strip() if index < len(row) else "")
+        return data
+
+
+def _row_errors(form, spec, row_number):
+    errors = []
+    for name, messages in form.errors.items():
+        column = spec.header_label(name) if name in spec.fields else ""
+        for message in messages:
+            errors.append({"row": row_number, "column": column, "message": str(message)})
+    return errors
+
+
+def _existing(spec, data):
+    key = spec.config.import_key
+    if not key or not data.get(key):
+        return None
+    return spec.model._default_manager.filter(**{key: data[key]}).first()
+
+
+def run_import(job, *, user, commit):
+    """Check (commit=False) or import (commit=True) every row of `job`; record progress."""
+    from .registry import get_config
+
+    config = get_config(job.model_label)
+    spec = ImportSpec(config)
+    strategy = job.options.get("duplicate_strategy", "skip")
+    job.status = job.Status.IMPORTING if commit else job.Status.CHECKING
+    job.processed_rows = job.created_rows = job.updated_rows = job.skipped_rows = job.valid_rows = 0
+    job.errors = []
+    job.save()
+    try:
+        with job.file.open("rb") as fh:
+            header, rows = read_table(fh, job.original_name)
+        mapping = spec.map_header(header)
+    except ValidationError as e:
+        job.status = job.Status.FAILED
+        job.message = " ".join(e.messages)
+        job.finished_at = timezone.now()
+        job.save()
+        return job
+    job.total_rows = len(rows)
+    errors, seen_keys, created = [], {}, []
+    key = config.import_key
+    for number, row in rows:
+        data = spec.row_data(mapping, row)
+        existing = _existing(spec, data)
+        if key and data.get(key):
+            if data[key] in seen_keys:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": spec.header_label(key),
+                        "message": _("Same value as row %(row)s in this file.") % {"row": seen_keys[data[key]]},
+                    }
+                )
+                job.processed_rows += 1
+                continue
+            seen_keys[data[key]] = number
+        if existing is not None and strategy == "skip":
+            job.skipped_rows += 1
+            job.processed_rows += 1
+            continue
+        instance = existing if existing is not None and strategy == "update" else None
+        if instance is not None and not config.model.objects.filter(pk=instance.pk).visible_to(user, "change").exists():
+            errors.append(
+                {
+                    "row": number,
+                    "column": "",
+                    "message": _("You may not change the existing record."),
+                }
+            )
+            job.processed_rows += 1
+            continue
+        form = config.form_class(data=data, instance=instance, user=user)
+        if not form.is_valid():
+            errors.extend(_row_errors(form, spec, number))
+        else:
+            job.valid_rows += 1
+            if commit:
+                try:
+                    with transaction.atomic():
+                        if instance is None:
+                            created.append(config.service.create(actor=user, data=form.service_data()))
+                            job.created_rows += 1
+                        else:
+                            config.service.update(actor=user, instance=instance, data=form.service_data())
+                            job.updated_rows += 1
+                except ValidationError as e:
+                    job.valid_rows -= 1
+                    for message in e.messages:
+                        errors.append({"row": number, "column": "", "message": message})
+        job.processed_rows += 1
+        if job.processed_rows % 200 == 0:
+            type(job).objects.filter(pk=job.pk).update(processed_rows=job.processed_rows)
+    job.errors = errors[:MAX_ERRORS_STORED]
+    job.status = job.Status.DONE if commit else job.Status.CHECKED
+    job.finished_at = timezone.now()
+    job.save()
+    if commit:
+        audit_log(
+            actor=user,
+            action="import",
+            model=config.model,
+            object_repr=job.original_name,
+            message=_("%(created)s created, %(updated)s updated, %(skipped)s skipped, %(errors)s rows with errors")
+            % {
+                "created": job.created_rows,
+                "updated": job.updated_rows,
+                "skipped": job.skipped_rows,
+                "errors": len({e["row"] for e in errors}),
+            },
+        )
+    return job
+
+
+def build_template(config):
+    """XLSX template: header row, dropdowns for choice/dictionary columns, bilingual instructions."""
+    import xlsxwriter
+
+    spec = ImportSpec(config)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet("data")
+    lists = book.add_worksheet("lists")
+    required_fmt = book.add_format({"bold": True, "bg_color": "#FDE2E2"})
+    header_fmt = book.add_format({"bold": True, "bg_color": "#E8F0FE"})
+    for col, name in enumerate(spec.fields):
+        field = config.model._meta.get_field(name)
+        title = spec.header_label(name) + ("" if field.blank else " *")
+        sheet.write_string(0, col, title, header_fmt if field.blank else required_fmt)
+        sheet.set_column(col, col, max(12, len(title) * 2))
+        options = []
+        if field.choices:
+            options = [str(label) for _value, label in field.flatchoices]
+        elif field.is_relation and hasattr(field.related_model, "import_choices"):
+            options = field.related_model.import_choices(field)
+        if options:
+            for row, option in enumerate(options):
+                lists.write_string(row, col, option)
+            col_letter = xlsxwriter.utility.xl_col_to_name(col)
+            sheet.data_validation(
+                1,
+                col,
+                10000,
+                col,
+                {
+                    "validate": "list",
+                    "source": f"=lists!${col_letter}$1:${col_letter}${len(options)}",
+                },
+            )
+    lists.hide()
+    info = book.add_worksheet("说明 Instructions")
+    lines = [
+        "填写说明 / How to fill in",
+        "1. 第一行是列标题，请勿修改；带 * 的列必填。 Keep the first row; columns marked * are required.",
+        "2. 有下拉框的列请从列表中选择。 Pick values from the dropdown where a column has one.",
+        "3. 日期格式 YYYY-MM-DD。 Dates as YYYY-MM-DD.",
+        "4. 上传后先检查（不保存），确认后再导入。 Upload first checks every row without saving; then confirm.",
+        "5. 文件不超过 20 MB，支持 .xlsx / .csv。 Up to 20 MB, .xlsx or .csv.",
+    ]
+    for i, line in enumerate(lines):
+        info.write_string(i, 0, line)
+    info.set_column(0, 0, 110)
+    book.close()
+    return buffer.getvalue()

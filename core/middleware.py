@@ -1,0 +1,47 @@
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+
+from . import context
+
+
+class RequestContextMiddleware:
+    """Expose the client IP and channel to services (for audit entries)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        source = "api" if request.path.startswith("/api/") else "web"
+        with context.request_context(ip=context.ip_from_request(request), source=source):
+            return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 + Retry-After while the database is unreachable, instead of a 500 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError) and _looks_like_outage(exception):
+            response = HttpResponse("Service temporarily unavailable: database unreachable.", status=503)
+            response["Retry-After"] = "5"
+            return response
+        return None
+
+
+def _looks_like_outage(exception):
+    text = str(exception).lower()
+    return any(
+        s in text
+        for s in (
+            "connection",
+            "could not connect",
+            "server closed",
+            "terminating",
+            "unable to open",
+        )
+    )

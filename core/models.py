@@ -1,0 +1,220 @@
+"""Framework base models (no business models here) and the scoped queryset every module uses."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .scopes import owned_scope_q
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user, action="view"):
+        """Rows `user` may `action` (view/change/delete/...): function permission + data scope."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if getattr(self.model, "PERSONAL", False):
+            # Personal records (notifications, to-dos): only ever their owner's, admins included.
+            return self.model.scope_queryset(self, user, action)
+        opts = self.model._meta
+        if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.model.scope_queryset(self, user, action)
+
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class AliveManager(ScopedManager):
+    """Default manager of soft-deletable models: deleted rows only through `all_objects`."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class ScopedModel(models.Model):
+    """Root of every CRM model: gives `.objects.visible_to(user, action)`."""
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_queryset(cls, queryset, user, action):
+        # Not owned: function permission alone decides.
+        return queryset
+
+
+class TimeStampedModel(ScopedModel):
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(models.Model):
+    """Optimistic locking: writers send back the version they read; a mismatch is a conflict."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeleteModel(models.Model):
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = AliveManager()
+    all_objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class OwnedModel(models.Model):
+    """A record with an owner (负责人) and a department: subject to data scopes."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_queryset(cls, queryset, user, action):
+        q = owned_scope_q(user)
+        return queryset if q is None else queryset.filter(q)
+
+
+class BusinessModel(TimeStampedModel, VersionedModel, SoftDeleteModel):
+    """Editable business record: timestamps, optimistic lock and recycle bin."""
+
+    objects = AliveManager()
+    all_objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class SavedView(TimeStampedModel):
+    """A user's named filter on a list page (query string), optionally shared with everyone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    model_label = models.CharField(_("list"), max_length=100)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filter"), max_length=2000, blank=True)
+    shared = models.BooleanField(_("shared"), default=False)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["model_label", "user"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "model_label", "name"], name="core_savedview_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportJob(TimeStampedModel):
+    """An upload being checked (dry run) or committed by a background job."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    model_label = models.CharField(_("data"), max_length=100, db_index=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    created_rows = models.PositiveIntegerField(_("created"), default=0)
+    updated_rows = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_rows = models.PositiveIntegerField(_("skipped"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def percent(self):
+        if not self.total_rows:
+            return 100 if self.status in {self.Status.CHECKED, self.Status.DONE, self.Status.FAILED} else 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def running(self):
+        return self.status in {self.Status.PENDING, self.Status.CHECKING, self.Status.IMPORTING}
+
+
+class Heartbeat(models.Model):
+    """Last run of each periodic job; /readyz reads the queue's heartbeat from here."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,166 @@
+"""Generic write services used by declared CRUD; entity services wrap or replace them.
+
+Every function is atomic and writes its audit entry in the same transaction.
+"""
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .audit import audit_log, diff, snapshot
+from .exceptions import VersionConflict
+
+
+def _has_field(model, name):
+    try:
+        model._meta.get_field(name)
+    except Exception:
+        return False
+    return True
+
+
+def _apply(instance, data):
+    m2m = {}
+    for name, value in data.items():
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            m2m[name] = value
+        else:
+            setattr(instance, name, value)
+    return m2m
+
+
+def _owned_defaults(instance, actor):
+    if _has_field(type(instance), "owner") and instance.owner_id is None and actor is not None:
+        instance.owner = actor
+    if _has_field(type(instance), "department") and getattr(instance, "department_id", None) is None:
+        owner = getattr(instance, "owner", None)
+        if owner is not None and getattr(owner, "department_id", None):
+            instance.department_id = owner.department_id
+
+
+@transaction.atomic
+def object_create(*, actor, model, data, audit_action="create"):
+    instance = model()
+    m2m = _apply(instance, data)
+    if _has_field(model, "created_by") and actor is not None and actor.is_authenticated:
+        instance.created_by = actor
+    _owned_defaults(instance, actor)
+    instance.full_clean()
+    instance.save()
+    for name, value in m2m.items():
+        getattr(instance, name).set(value)
+    changes = {k: [None, v] for k, v in snapshot(instance).items() if v not in (None, "", False)}
+    for name, value in m2m.items():
+        changes[name] = [None, [str(v) for v in value]]
+    audit_log(actor=actor, action=audit_action, obj=instance, changes=changes)
+    return instance
+
+
+def lock_version(instance, version):
+    """Bump the version if it still equals `version`; raise VersionConflict otherwise.
+
+    A single UPDATE ... WHERE version = %s makes the check race-free on both databases.
+    """
+    if not _has_field(type(instance), "version"):
+        return
+    if version is None:
+        version = instance.version
+    updated = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk, version=int(version))
+        .update(version=models.F("version") + 1)
+    )
+    if not updated:
+        raise VersionConflict()
+    instance.version = int(version) + 1
+
+
+@transaction.atomic
+def object_update(*, actor, instance, data, version=None, audit_action="update"):
+    before = snapshot(instance)
+    m2m_before = {
+        name: sorted(str(v) for v in getattr(instance, name).all())
+        for name in data
+        if instance._meta.get_field(name).many_to_many
+    }
+    lock_version(instance, version)
+    m2m = _apply(instance, data)
+    instance.full_clean()
+    instance.save()
+    changes = diff(before, snapshot(instance))
+    for name, value in m2m.items():
+        getattr(instance, name).set(value)
+        after = sorted(str(v) for v in value)
+        if after != m2m_before[name]:
+            changes[name] = [m2m_before[name], after]
+    if changes:
+        audit_log(actor=actor, action=audit_action, obj=instance, changes=changes)
+    return instance
+
+
+@transaction.atomic
+def object_delete(*, actor, instance, version=None):
+    """Soft delete where the model supports it (recycle bin), hard delete otherwise."""
+    if _has_field(type(instance), "deleted_at"):
+        lock_version(instance, version)
+        instance.deleted_at = timezone.now()
+        instance.deleted_by = actor if actor is not None and actor.is_authenticated else None
+        instance.save(
+            update_fields=[
+                "deleted_at",
+                "deleted_by",
+                *(["version"] if _has_field(type(instance), "version") else []),
+            ]
+        )
+        audit_log(actor=actor, action="delete", obj=instance)
+        return instance
+    audit_log(
+        actor=actor,
+        action="purge",
+        obj=instance,
+        changes={k: [v, None] for k, v in snapshot(instance).items()},
+    )
+    instance.delete()
+    return None
+
+
+@transaction.atomic
+def object_restore(*, actor, instance):
+    instance.deleted_at = None
+    instance.deleted_by = None
+    instance.save(update_fields=["deleted_at", "deleted_by"])
+    audit_log(actor=actor, action="restore", obj=instance)
+    return instance
+
+
+@transaction.atomic
+def object_purge(*, actor, instance):
+    audit_log(
+        actor=actor,
+        action="purge",
+        obj=instance,
+        changes={k: [v, None] for k, v in snapshot(instance).items()},
+    )
+    instance.delete()
+
+
+class ModelService:
+    """The write path a declared model uses; entity modules subclass it to add rules."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def create(self, *, actor, data):
+        return object_create(actor=actor, model=self.model, data=data)
+
+    def update(self, *, actor, instance, data, version=None):
+        return object_update(actor=actor, instance=instance, data=data, version=version)
+
+    def delete(self, *, actor, instance, version=None):
+        return object_delete(actor=actor, instance=instance, version=version)
+
+    def restore(self, *, actor, instance):
+        return object_restore(actor=actor, instance=instance)
+
+    def purge(self, *, actor, instance):
+        return object_purge(actor=actor, instance=instance)

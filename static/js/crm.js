@@ -1,0 +1,77 @@
+// Guanxi CRM front-end glue. No inline scripts anywhere (strict CSP): behaviour is attached here.
+(function () {
+  "use strict";
+
+  // Ctrl+K / Cmd+K opens global search.
+  document.addEventListener("keydown", function (e) {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
+      e.preventDefault();
+      var modal = document.getElementById("search-modal");
+      if (modal && window.bootstrap) {
+        window.bootstrap.Modal.getOrCreateInstance(modal).show();
+      }
+    }
+  });
+  document.addEventListener("shown.bs.modal", function (e) {
+    var input = e.target.querySelector("#search-input");
+    if (input) { input.focus(); input.select(); }
+  });
+
+  // "Select all" checkbox in list tables.
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.matches("[data-select-all]")) {
+      var table = el.closest("table");
+      table.querySelectorAll('input[name="pk"]').forEach(function (box) { box.checked = el.checked; });
+    }
+    if (el.matches("[data-autosubmit]")) {
+      el.form.requestSubmit();
+    }
+    updateBulk();
+  });
+
+  function updateBulk() {
+    var count = document.querySelectorAll('input[name="pk"]:checked').length;
+    document.querySelectorAll("[data-bulk-action]").forEach(function (b) { b.disabled = count === 0; });
+    var label = document.getElementById("bulk-count");
+    if (label) { label.textContent = count; }
+  }
+  document.addEventListener("htmx:afterSwap", updateBulk);
+  document.addEventListener("DOMContentLoaded", updateBulk);
+
+  // Confirmation for destructive buttons: data-confirm="text".
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-confirm]");
+    if (btn && !window.confirm(btn.getAttribute("data-confirm"))) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }, true);
+
+  // Progress bars: width from data-percent (inline style attributes are blocked by CSP).
+  function paintProgress(root) {
+    (root || document).querySelectorAll("[data-percent]").forEach(function (bar) {
+      bar.style.width = bar.getAttribute("data-percent") + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { paintProgress(); });
+  document.addEventListener("htmx:afterSwap", function (e) { paintProgress(e.target); });
+
+  // Charts: <div data-echarts="url-of-json-option">; numbers and export live next to the chart.
+  function renderCharts(root) {
+    if (!window.echarts) { return; }
+    (root || document).querySelectorAll("[data-echarts]").forEach(function (el) {
+      if (el.dataset.rendered) { return; }
+      el.dataset.rendered = "1";
+      fetch(el.getAttribute("data-echarts"), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (option) {
+          var chart = window.echarts.init(el, null, { locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" });
+          chart.setOption(option);
+          window.addEventListener("resize", function () { chart.resize(); });
+        });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { renderCharts(); });
+  document.addEventListener("htmx:afterSwap", function (e) { renderCharts(e.target); });
+})();
