@@ -1,0 +1,122 @@
+"""Shared pytest fixtures: the demo organisation as test personas, clients, browser launch.
+
+A module's permission tests need only: a record owned by `alice`, then the persona clients.
+    alice   account manager, Sales East, own scope       (owner)
+    bob     account manager, Sales East, own scope       (same department, must not see alice's)
+    charlie account manager, Sales North, own scope      (other department)
+    manager sales manager, Sales + sub-departments scope (sees alice, bob, charlie)
+    exec    executive, all scope, read-only
+    agent   customer service, own scope
+    admin   system administrator (superuser)
+"""
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PERSONAS = ("alice", "bob", "charlie", "manager", "exec", "agent", "admin")
+
+
+@pytest.fixture
+def org(db):
+    from accounts.demo import seed_organisation
+
+    return seed_organisation(password="demo-pass-2026")
+
+
+@pytest.fixture
+def alice(org):
+    return org["alice"]
+
+
+@pytest.fixture
+def bob(org):
+    return org["bob"]
+
+
+@pytest.fixture
+def charlie(org):
+    return org["charlie"]
+
+
+@pytest.fixture
+def manager(org):
+    return org["manager"]
+
+
+@pytest.fixture
+def executive(org):
+    return org["exec"]
+
+
+@pytest.fixture
+def agent(org):
+    return org["agent"]
+
+
+@pytest.fixture
+def admin_user(org):
+    return org["admin"]
+
+
+@pytest.fixture
+def web(org):
+    """web("alice") → a django test Client logged in as that persona."""
+    from django.test import Client
+
+    def make(username):
+        client = Client()
+        client.force_login(org[username])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(org):
+    """api("alice") → a DRF APIClient authenticated as that persona."""
+    from rest_framework.test import APIClient
+
+    def make(username):
+        client = APIClient()
+        client.force_authenticate(org[username])
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+# --- browser (Playwright + Debian chromium; never downloads a browser) --------------------
+CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": {"width": 1366, "height": 900}}
