@@ -113,6 +113,8 @@ DEFAULTS = {
         "Protection after a claim (days)",
         "",
     ),
+    "customer_owner_cap": ("pool", "int", "1000", "客户拥有上限", "Most customers one user may own", ""),
+    "customer_cap_account_manager": ("pool", "int", "500", "客户经理拥有上限", "Cap for account managers", ""),
     "data_review_enabled": ("review", "bool", "0", "启用数据审核", "Data review enabled", ""),
     "data_review_two_levels": ("review", "bool", "0", "启用二级审核", "Second review level", ""),
     "sms_enabled": ("notifications", "bool", "0", "启用短信通知", "SMS notifications enabled", ""),

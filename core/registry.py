@@ -54,7 +54,11 @@ class ModelConfig:
     menu_order: int = 100
     saved_views: dict = field(default_factory=dict)  # key -> (label, callable(qs, user) -> qs)
     tabs: list = field(default_factory=list)
+    # Extra buttons on the list's bulk bar: (label, url, permission); they POST the selected pks.
+    bulk_actions: list = field(default_factory=list)
     detail_template: str = "generic/object_detail.html"
+    edit_template: str = "generic/object_edit.html"
+    detail_context: object = None  # callable(obj, user) -> dict of extra detail-page context
     can_add: bool = True
     can_edit: bool = True
     can_delete: bool = True

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "basedata",
     "workspace",
+    "customers",
 ]
 
 MIDDLEWARE = [

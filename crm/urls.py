@@ -9,12 +9,13 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.views import ApiTokenViewSet, TokenObtainView, UserViewSet
 from accounts.views import set_language
 from core.registry import api_routes
+from customers.api.views import CustomerViewSet
 from core.views import healthz, readyz
 from workspace.api.views import NotificationViewSet, TodoViewSet
 from workspace.views import home
 
 router = DefaultRouter()
-api_routes(router, overrides={"accounts.user": UserViewSet})
+api_routes(router, overrides={"accounts.user": UserViewSet, "customers.customer": CustomerViewSet})
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("todos", TodoViewSet, basename="todo")
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("basedata/", include("basedata.urls")),
     path("workspace/", include("workspace.urls")),
+    path("customers/", include("customers.urls")),
     path("core/", include("core.urls")),
     path("api/v1/auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("api/v1/", include(router.urls)),

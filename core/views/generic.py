@@ -1,5 +1,6 @@
 """Generic, permission-aware views driven by a `ModelConfig` (see core/registry.py)."""
 
+import copy
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -99,6 +100,7 @@ class ObjectListView(FilteredQuerysetMixin, ConfigView):
             active_view=request.GET.get("view", ""),
             user_views=user_views.distinct().order_by("name")[:30],
             saved_view_form=SavedViewForm(initial={"query": query.urlencode()}),
+            bulk_actions=[(label, url) for label, url, perm in c.bulk_actions if request.user.has_perm(perm)],
         )
         template = self.template_name
         if request.htmx and request.htmx.target == "results":
@@ -136,6 +138,8 @@ class ObjectDetailView(ConfigView):
             can_change_object=c.can_edit and c.queryset(request.user, "change").filter(pk=obj.pk).exists(),
             can_delete_object=c.can_delete and c.queryset(request.user, "delete").filter(pk=obj.pk).exists(),
         )
+        if c.detail_context is not None:
+            context.update(c.detail_context(obj, request.user))
         return render(request, c.detail_template, context)
 
 
@@ -159,7 +163,7 @@ class ObjectEditView(ConfigView):
     def render_form(self, form, instance, status=200):
         return render(
             self.request,
-            self.template_name,
+            self.config.edit_template,
             self.base_context(form=form, object=instance, version=getattr(instance, "version", None)),
             status=status,
         )
@@ -170,7 +174,9 @@ class ObjectEditView(ConfigView):
 
     def post(self, request, **kwargs):
         instance = self.get_instance()
-        form = self.get_form(instance, request.POST, request.FILES)
+        # The form works on a copy: ModelForm validation writes the new values into its instance,
+        # and the service must see the stored values to audit "before → after".
+        form = self.get_form(copy.copy(instance) if instance is not None else None, request.POST, request.FILES)
         if form.is_valid():
             try:
                 if instance is None:
@@ -416,11 +422,14 @@ class ImportJobView(ConfigView):
 
     def post(self, request, job):
         job = self.get_job()
-        if job.status != ImportJob.Status.CHECKED or job.valid_rows == 0:
+        self.check_permission("add")
+        # Conditional update: a double click (or two tabs) must not import the rows twice.
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED, valid_rows__gt=0).update(
+            status=ImportJob.Status.PENDING
+        )
+        if not claimed:
             messages.error(request, _("This import has no checked rows to import."))
             return HttpResponseRedirect(self.config.url("import_job", job=job.pk))
-        job.status = ImportJob.Status.PENDING
-        job.save(update_fields=["status"])
         from ..tasks import import_job_run
 
         transaction.on_commit(lambda: import_job_run(job.pk, request.user.pk, True))

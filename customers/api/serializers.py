@@ -1,0 +1,175 @@
+from rest_framework import serializers
+
+from core.api.serializers import CrmModelSerializer
+
+from ..forms import CUSTOMER_FIELDS
+from ..models import Contact, Customer, FollowUp, OwnerHistory
+
+
+class CustomerSerializer(CrmModelSerializer):
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Save although a duplicate exists (needs the save_duplicate permission).",
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "code",
+            *CUSTOMER_FIELDS,
+            "owner",
+            "department",
+            "in_pool",
+            "last_followup_at",
+            "next_followup_at",
+            "review_status",
+            "created_at",
+            "updated_at",
+            "version",
+            "confirm_duplicate",
+        ]
+        read_only_fields = [
+            "code",
+            "owner",
+            "department",
+            "in_pool",
+            "last_followup_at",
+            "next_followup_at",
+            "review_status",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class PoolCustomerSerializer(serializers.ModelSerializer):
+    """Pool rows: contact details masked until claimed."""
+
+    phone = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "code",
+            "name",
+            "level",
+            "industry",
+            "province",
+            "city",
+            "phone",
+            "email",
+            "pool_entered_at",
+            "pool_reason",
+        ]
+
+    def get_phone(self, obj) -> str:
+        from ..tables import mask_phone
+
+        return mask_phone(obj.phone or obj.mobile)
+
+    def get_email(self, obj) -> str:
+        from ..tables import mask_email
+
+        return mask_email(obj.email)
+
+
+class ContactSerializer(CrmModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "customer",
+            "name",
+            "gender",
+            "salutation",
+            "position",
+            "department_name",
+            "office_phone",
+            "mobile",
+            "email",
+            "qq",
+            "wechat",
+            "birthday",
+            "is_primary",
+            "education",
+            "hobbies",
+            "notes",
+            "version",
+        ]
+
+
+class FollowUpSerializer(CrmModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "customer",
+            "contact",
+            "channel",
+            "happened_at",
+            "place",
+            "summary",
+            "detail",
+            "next_followup_at",
+            "created_by",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = ["created_by", "created_at"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if (
+            attrs.get("next_followup_at")
+            and attrs.get("happened_at")
+            and attrs["next_followup_at"] <= attrs["happened_at"]
+        ):
+            raise serializers.ValidationError({"next_followup_at": ["The next follow-up must be after this one."]})
+        contact, customer = attrs.get("contact"), attrs.get("customer")
+        if contact and customer and contact.customer_id != customer.pk:
+            raise serializers.ValidationError({"contact": ["This contact belongs to another customer."]})
+        return attrs
+
+
+class OwnerHistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OwnerHistory
+        fields = ["id", "action", "from_owner", "to_owner", "actor", "reason", "created_at"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class AssignSerializer(serializers.Serializer):
+    owner = serializers.IntegerField()
+
+
+class TransferSerializer(serializers.Serializer):
+    customers = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+    owner = serializers.IntegerField()
+    reason = serializers.CharField(max_length=200)
+
+
+class TagActionSerializer(serializers.Serializer):
+    customers = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+    tags = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    remove = serializers.BooleanField(default=False)
+
+
+class MergeSerializer(serializers.Serializer):
+    other = serializers.IntegerField(help_text="Customer merged into this one (then deleted)")
+
+
+class ReviewSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    comment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class DuplicateSerializer(serializers.Serializer):
+    visible = serializers.ListField(child=serializers.DictField())
+    hidden = serializers.ListField(child=serializers.DictField())

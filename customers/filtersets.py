@@ -1,0 +1,87 @@
+import django_filters
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department
+from basedata.models import DictItem, Region
+from core.filtersets import BaseFilterSet
+
+from .models import Contact, Customer, FollowUp, Tag
+from .search import search_customers
+from .selectors import no_followup_since
+
+
+def dict_filter(type_code, label):
+    return django_filters.ModelChoiceFilter(
+        queryset=DictItem.objects.filter(type__code=type_code, enabled=True), label=label
+    )
+
+
+class CustomerFilterSet(BaseFilterSet):
+    ordering_fields = ["created_at", "updated_at", "name", "code", "last_followup_at"]
+    customer_type = dict_filter("customer_type", _("customer type"))
+    level = dict_filter("customer_level", _("level"))
+    status = dict_filter("customer_status", _("status"))
+    source = dict_filter("customer_source", _("source"))
+    industry = dict_filter("industry", _("industry"))
+    credit_rating = dict_filter("credit_rating", _("credit rating"))
+    ownership = dict_filter("ownership", _("ownership"))
+    scale = dict_filter("company_scale", _("company size"))
+    province = django_filters.ModelChoiceFilter(queryset=Region.objects.filter(level=1), label=_("province"))
+    city = django_filters.NumberFilter(field_name="city_id", label=_("city (id)"))
+    district = django_filters.NumberFilter(field_name="district_id", label=_("district (id)"))
+    owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.filter(is_active=True), label=_("owner"))
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
+    tags = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), label=_("tags"))
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("created from"))
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("created to"))
+    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte", label=_("updated from"))
+    followup_after = django_filters.DateFilter(
+        field_name="last_followup_at", lookup_expr="date__gte", label=_("followed up from")
+    )
+    followup_before = django_filters.DateFilter(
+        field_name="last_followup_at", lookup_expr="date__lte", label=_("followed up to")
+    )
+    no_followup_days = django_filters.NumberFilter(method="filter_no_followup", label=_("no follow-up for days"))
+    review_status = django_filters.ChoiceFilter(choices=Customer.Review.choices, label=_("review"))
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return search_customers(queryset, value)
+
+    def filter_no_followup(self, queryset, name, value):
+        return no_followup_since(queryset, int(value)) if value is not None and value >= 0 else queryset
+
+
+class ContactFilterSet(BaseFilterSet):
+    search_fields = ("name", "mobile", "email", "office_phone", "customer__name")
+    ordering_fields = ["name", "created_at"]
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer (id)"))
+
+    class Meta:
+        model = Contact
+        fields = ["is_primary", "gender"]
+
+
+class FollowUpFilterSet(BaseFilterSet):
+    search_fields = ("summary", "detail", "customer__name")
+    ordering_fields = ["happened_at", "created_at"]
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer (id)"))
+    channel = dict_filter("followup_channel", _("channel"))
+    happened_after = django_filters.DateFilter(field_name="happened_at", lookup_expr="date__gte", label=_("from"))
+    happened_before = django_filters.DateFilter(field_name="happened_at", lookup_expr="date__lte", label=_("to"))
+
+    class Meta:
+        model = FollowUp
+        fields = []
+
+
+class TagFilterSet(BaseFilterSet):
+    search_fields = ("name",)
+
+    class Meta:
+        model = Tag
+        fields = ["color"]

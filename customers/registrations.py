@@ -1,0 +1,286 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.navigation import MenuItem, register_group, register_item
+from core.registry import ModelConfig, Tab, register
+
+from .filtersets import ContactFilterSet, CustomerFilterSet, FollowUpFilterSet, TagFilterSet
+from .forms import CUSTOMER_FIELDS, ContactForm, CustomerForm, FollowUpForm
+from .models import Contact, Customer, FollowUp, Tag
+from .selectors import no_followup_since
+from .services import contact_service, customer_service, followup_service
+from .tables import ContactTable, CustomerTable, FollowUpTable
+
+register_group("customers", _("Customers"), "ti ti-building", 20)
+register_item(
+    "customers", MenuItem(_("Public pool"), "customers:pool", "customers.view_customer", "ti ti-lifebuoy", 20)
+)
+register_item("customers", MenuItem(_("Customer care"), "customers:care", "customers.view_customer", "ti ti-gift", 60))
+register_item(
+    "customers",
+    MenuItem(_("Customer overview"), "customers:overview", "customers.view_customer", "ti ti-chart-pie", 70),
+)
+
+
+def _start_of_day():
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+SAVED_VIEWS = {
+    "mine": (_("Mine"), lambda qs, user: qs.filter(owner=user)),
+    "my_department": (_("My department"), lambda qs, user: qs.filter(department_id=user.department_id)),
+    "today": (_("Created today"), lambda qs, user: qs.filter(created_at__gte=_start_of_day())),
+    "week": (
+        _("This week"),
+        lambda qs, user: qs.filter(created_at__gte=_start_of_day() - timedelta(days=_start_of_day().weekday())),
+    ),
+    "month": (_("This month"), lambda qs, user: qs.filter(created_at__gte=_start_of_day().replace(day=1))),
+    "recent": (
+        _("Recently updated"),
+        lambda qs, user: qs.filter(updated_at__gte=timezone.now() - timedelta(days=7)).order_by("-updated_at"),
+    ),
+    "stale": (_("No follow-up for 30 days"), lambda qs, user: no_followup_since(qs, 30)),
+    "pending": (_("Pending review"), lambda qs, user: qs.exclude(review_status=Customer.Review.APPROVED)),
+}
+
+
+def _contacts_tab(obj, user):
+    return {"rows": obj.contacts.select_related("salutation").all(), "can_add": user.has_perm("customers.add_contact")}
+
+
+def _followups_tab(obj, user):
+    return {
+        "rows": obj.followups.select_related("channel", "contact", "created_by")[:100],
+        "can_add": user.has_perm("customers.add_followup"),
+    }
+
+
+def _history_tab(obj, user):
+    return {"rows": obj.owner_history.select_related("from_owner", "to_owner", "actor")[:100]}
+
+
+def _attachments_tab(obj, user):
+    return {"rows": obj.followups.exclude(attachment="").only("attachment", "summary", "happened_at")[:100]}
+
+
+def _detail_context(obj, user):
+    from .registry import key_figures
+
+    figures = []
+    for provider in key_figures:
+        figures.extend(provider(obj))
+    return {"key_figures": figures}
+
+
+register(
+    ModelConfig(
+        model=Customer,
+        detail_context=_detail_context,
+        url_base="customers",
+        list_fields=[
+            "code",
+            "name",
+            "level",
+            "customer_type",
+            "industry",
+            "province",
+            "owner",
+            "last_followup_at",
+            "created_at",
+        ],
+        form=CustomerForm,
+        form_fields=CUSTOMER_FIELDS,
+        detail_fields=[
+            "code",
+            "name",
+            "short_name",
+            "customer_type",
+            "level",
+            "status",
+            "source",
+            "credit_rating",
+            "industry",
+            "ownership",
+            "scale",
+            "capital_band",
+            "revenue_band",
+            "province",
+            "city",
+            "district",
+            "address",
+            "postal_code",
+            "phone",
+            "mobile",
+            "fax",
+            "email",
+            "website",
+            "qq",
+            "legal_representative",
+            "founded_on",
+            "remark",
+            "owner",
+            "department",
+            "review_status",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
+        export_fields=[
+            "code",
+            "name",
+            "short_name",
+            "customer_type",
+            "level",
+            "status",
+            "source",
+            "credit_rating",
+            "industry",
+            "ownership",
+            "scale",
+            "province",
+            "city",
+            "district",
+            "address",
+            "postal_code",
+            "phone",
+            "mobile",
+            "email",
+            "website",
+            "qq",
+            "owner",
+            "department",
+            "tags",
+            "last_followup_at",
+            "created_at",
+        ],
+        import_fields=[
+            "name",
+            "short_name",
+            "customer_type",
+            "level",
+            "status",
+            "source",
+            "credit_rating",
+            "industry",
+            "ownership",
+            "scale",
+            "province",
+            "city",
+            "district",
+            "address",
+            "postal_code",
+            "phone",
+            "mobile",
+            "fax",
+            "email",
+            "website",
+            "qq",
+            "legal_representative",
+            "remark",
+        ],
+        import_key="name",
+        bulk_edit_fields=["customer_type", "level", "status", "source", "industry", "credit_rating"],
+        search_fields=["name", "short_name", "code", "phone", "mobile"],
+        filterset=CustomerFilterSet,
+        table=CustomerTable,
+        service=customer_service,
+        select_related=["level", "customer_type", "industry", "province", "owner"],
+        prefetch_related=["tags"],
+        ordering=["-created_at", "-id"],
+        menu_group="customers",
+        menu_icon="ti ti-building-store",
+        menu_order=10,
+        saved_views=SAVED_VIEWS,
+        bulk_actions=[
+            (_("Transfer owner"), "/customers/customers/bulk/transfer/", "customers.transfer_customer"),
+            (_("Tag"), "/customers/customers/bulk/tag/", "customers.change_customer"),
+            (_("Release to pool"), "/customers/customers/bulk/release/", "customers.release_customer"),
+        ],
+        detail_template="customers/customer_detail.html",
+        edit_template="customers/customer_edit.html",
+        tabs=[
+            Tab("contacts", _("Contacts"), "customers/tabs/contacts.html", _contacts_tab, order=10),
+            Tab("followups", _("Follow-ups"), "customers/tabs/followups.html", _followups_tab, order=20),
+            Tab("history", _("Owner history"), "customers/tabs/history.html", _history_tab, order=80),
+            Tab("attachments", _("Attachments"), "customers/tabs/attachments.html", _attachments_tab, order=90),
+        ],
+    )
+)
+register(
+    ModelConfig(
+        model=Contact,
+        url_base="contacts",
+        list_fields=["name", "customer", "position", "mobile", "email", "is_primary"],
+        form=ContactForm,
+        form_fields=ContactForm.Meta.fields,
+        detail_fields=ContactForm.Meta.fields,
+        import_fields=[
+            "customer",
+            "name",
+            "gender",
+            "position",
+            "office_phone",
+            "mobile",
+            "email",
+            "qq",
+            "wechat",
+            "birthday",
+            "notes",
+        ],
+        search_fields=["name", "mobile", "email"],
+        filterset=ContactFilterSet,
+        table=ContactTable,
+        service=contact_service,
+        select_related=["customer"],
+        ordering=["-created_at", "-id"],
+        menu_group="customers",
+        menu_icon="ti ti-address-book",
+        menu_order=30,
+    )
+)
+register(
+    ModelConfig(
+        model=FollowUp,
+        url_base="followups",
+        list_fields=["happened_at", "customer", "channel", "summary", "next_followup_at"],
+        form=FollowUpForm,
+        form_fields=FollowUpForm.Meta.fields,
+        detail_fields=[
+            "customer",
+            "contact",
+            "channel",
+            "happened_at",
+            "place",
+            "summary",
+            "detail",
+            "next_followup_at",
+            "attachment",
+            "created_by",
+        ],
+        filterset=FollowUpFilterSet,
+        table=FollowUpTable,
+        service=followup_service,
+        select_related=["customer", "channel", "created_by"],
+        ordering=["-happened_at", "-id"],
+        menu_group="customers",
+        menu_icon="ti ti-message-dots",
+        menu_order=40,
+    )
+)
+register(
+    ModelConfig(
+        model=Tag,
+        url_base="tags",
+        list_fields=["name", "color"],
+        form_fields=["name", "color"],
+        detail_fields=["name", "color"],
+        filterset=TagFilterSet,
+        ordering=["name"],
+        api_fields=["id", "name", "color"],
+        menu_group="customers",
+        menu_icon="ti ti-tags",
+        menu_order=50,
+    )
+)
