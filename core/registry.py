@@ -37,6 +37,8 @@ class ModelConfig:
     export_fields: list | None = None
     import_fields: list | None = None  # None: no import for this model
     import_key: str | None = None  # field matching existing rows for the "update" strategy
+    import_form: type | None = None  # upload form with extra options (needs .import_options())
+    import_runner: object = None  # callable(job, user=, commit=) replacing the generic row-by-row import
     bulk_edit_fields: list = field(default_factory=list)
     search_fields: list = field(default_factory=list)  # global search (Ctrl+K)
     api_fields: list | None = None

@@ -10,11 +10,13 @@ from .models import Heartbeat, ImportJob
 @db_task()
 def import_job_run(job_id, user_id, commit):
     from .importing import run_import
+    from .registry import get_config
 
     job = ImportJob.objects.get(pk=job_id)
     user = get_user_model().objects.get(pk=user_id)
+    runner = get_config(job.model_label).import_runner or run_import
     with context.request_context(source="import"):
-        run_import(job, user=user, commit=commit)
+        runner(job, user=user, commit=commit)
 
 
 @db_periodic_task(crontab(minute="*"))

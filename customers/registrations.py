@@ -8,6 +8,7 @@ from core.registry import ModelConfig, Tab, register
 
 from .filtersets import ContactFilterSet, CustomerFilterSet, FollowUpFilterSet, TagFilterSet
 from .forms import CUSTOMER_FIELDS, ContactForm, CustomerForm, FollowUpForm
+from .importing import CustomerImportForm, run_customer_import
 from .models import Contact, Customer, FollowUp, Tag
 from .selectors import no_followup_since
 from .services import contact_service, customer_service, followup_service
@@ -181,6 +182,8 @@ register(
             "remark",
         ],
         import_key="name",
+        import_form=CustomerImportForm,
+        import_runner=run_customer_import,
         bulk_edit_fields=["customer_type", "level", "status", "source", "industry", "credit_rating"],
         search_fields=["name", "short_name", "code", "phone", "mobile"],
         filterset=CustomerFilterSet,

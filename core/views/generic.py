@@ -31,6 +31,9 @@ class ConfigView(LoginRequiredMixin, View):
             raise PermissionDenied
 
     def get_object(self, action, deleted=False):
+        # No function permission at all: 403 (nothing about the record is revealed by that);
+        # a record outside the user's data scope: 404 (house rule 2).
+        self.check_permission(action)
         return get_object_or_404(self.config.queryset(self.request.user, action, deleted=deleted), pk=self.kwargs["pk"])
 
     def base_context(self, **extra):
@@ -247,7 +250,8 @@ class BulkEditView(ConfigView):
         from django import forms
 
         base = self.config.form_class
-        fields = {name: base.base_fields[name] for name in self.config.bulk_edit_fields}
+        # Copies: the model form's own fields must stay required.
+        fields = {name: copy.deepcopy(base.base_fields[name]) for name in self.config.bulk_edit_fields}
         for f in fields.values():
             f.required = False
         return type("BulkEditForm", (forms.Form,), dict(fields))
@@ -367,15 +371,20 @@ class ImportView(ConfigView):
         self.check_permission("import")
         self.check_permission("add")
 
+    def upload_form(self, *args):
+        if self.config.import_form is not None:
+            return self.config.import_form(*args, user=self.request.user)
+        return ImportUploadForm(*args, has_key=bool(self.config.import_key))
+
     def get(self, request):
         self.check()
-        form = ImportUploadForm(has_key=bool(self.config.import_key))
+        form = self.upload_form()
         jobs = ImportJob.objects.filter(model_label=self.config.label, created_by=request.user)[:10]
         return render(request, self.template_name, self.base_context(form=form, jobs=jobs))
 
     def post(self, request):
         self.check()
-        form = ImportUploadForm(request.POST, request.FILES, has_key=bool(self.config.import_key))
+        form = self.upload_form(request.POST, request.FILES)
         if not form.is_valid():
             return render(request, self.template_name, self.base_context(form=form, jobs=[]), status=400)
         upload = form.cleaned_data["file"]
@@ -392,7 +401,9 @@ class ImportView(ConfigView):
             model_label=self.config.label,
             file=upload,
             original_name=upload.name[:255],
-            options={"duplicate_strategy": form.cleaned_data.get("duplicate_strategy", "create")},
+            options=form.import_options()
+            if hasattr(form, "import_options")
+            else {"duplicate_strategy": form.cleaned_data.get("duplicate_strategy", "create")},
             created_by=request.user,
         )
         from ..tasks import import_job_run
