@@ -1,0 +1,156 @@
+"""Load test: N simulated users (think time ~10 s) browsing customer lists, search and 360°
+pages against granian on the bench database, for a fixed duration. Stops by itself.
+
+    .venv/bin/python bench/load.py --db postgres --users 300 --duration 120
+
+The load generator runs on the same machine as the server (2 cores here): its own CPU use is
+included in the latencies it measures. Sessions are created directly (no password hashing).
+"""
+
+import argparse
+import http.client
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from _setup import ROOT, configure, percentile
+
+PORT = 8799
+
+
+def wait_port(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--duration", type=int, default=120)
+    parser.add_argument("--think", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    configure(args.db)
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+    from customers.models import Customer
+
+    users = list(User.objects.filter(username__in=["alice", "bob", "charlie", "manager", "exec"]))
+    cookies = []
+    for user in users:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "accounts.backends.RoleBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
+    ids = list(Customer.objects.filter(in_pool=False, owner__username="alice").values_list("pk", flat=True)[:500])
+    words = ["科技", "龙虎", "华信", "物流", "lh", "wj", "贸易", "东方"]
+
+    env = {**os.environ, "CRM_ENV": "development", "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "granian"),
+            "--interface",
+            "wsgi",
+            "crm.wsgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        if not wait_port(PORT):
+            sys.exit("server did not start")
+        results, lock = [], threading.Lock()
+        stop_at = time.monotonic() + args.duration
+
+        def user_loop(n):
+            rng = random.Random(n)
+            cookie = cookies[n % len(cookies)]
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            time.sleep(rng.uniform(0, args.think))  # spread the start
+            while time.monotonic() < stop_at:
+                kind = rng.choice(["list", "list", "search", "detail", "filter"])
+                if kind == "list":
+                    path = f"/customers/customers/?page={rng.randint(1, 5)}"
+                elif kind == "search":
+                    path = f"/customers/customers/?q={rng.choice(words)}"
+                elif kind == "detail" and ids:
+                    path = f"/customers/customers/{rng.choice(ids)}/"
+                else:
+                    path = "/customers/customers/?view=mine"
+                from urllib.parse import quote
+
+                path = quote(path, safe="/?=&")
+                started = time.perf_counter()
+                ok = False
+                try:
+                    conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+                    response = conn.getresponse()
+                    response.read()
+                    ok = response.status == 200
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                with lock:
+                    results.append((kind, (time.perf_counter() - started) * 1000, ok))
+                time.sleep(rng.expovariate(1 / args.think))
+
+        threads = [threading.Thread(target=user_loop, args=(n,), daemon=True) for n in range(args.users)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=args.duration + 60)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    times = [r[1] for r in results]
+    errors = sum(1 for r in results if not r[2])
+    print(
+        f"\n{args.users} users, think ~{args.think:.0f} s, {args.duration} s, "
+        f"granian {args.workers} workers, db={args.db}"
+    )
+    print(f"requests {len(results)}  ({len(results) / args.duration:.1f}/s)  errors {errors}")
+    print(
+        f"latency ms: p50 {percentile(times, 50):.0f}  p95 {percentile(times, 95):.0f}  "
+        f"p99 {percentile(times, 99):.0f}  max {max(times, default=0):.0f}"
+    )
+    for kind in ("list", "filter", "search", "detail"):
+        k = [r[1] for r in results if r[0] == kind]
+        if k:
+            print(f"  {kind:7} n={len(k):5d}  p50 {percentile(k, 50):6.0f}  p95 {percentile(k, 95):6.0f}")
+    print("(client-measured; the load generator shares the machine's 2 cores with the server)")
+
+
+if __name__ == "__main__":
+    main()
