@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import fast_insert
 from core.demo import grant, register_seeder
 from core.search_tokens import make_tokens
 
@@ -256,7 +257,7 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
             customers.append(c)
             contact_rows.append(people)
         with transaction.atomic():
-            Customer.objects.bulk_create(customers, batch_size=1000)
+            fast_insert(Customer, customers)
             contacts = []
             for c, people in zip(customers, contact_rows, strict=True):
                 for j, (person, mobile) in enumerate(people):
@@ -272,7 +273,7 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
                             birthday=(now - timedelta(days=365 * rng.randrange(25, 60) + rng.randrange(365))).date(),
                         )
                     )
-            Contact.objects.bulk_create(contacts, batch_size=2000)
+            fast_insert(Contact, contacts)
             channel_items = dicts.get("followup_channel", [None])
             followups = [
                 FollowUp(
@@ -286,9 +287,13 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
                 for k_c, c in enumerate(customers)
                 for k in range(5 if n >= 10000 else k_c % 4)
             ]
-            FollowUp.objects.bulk_create(followups, batch_size=2000)
-            OwnerHistory.objects.bulk_create(
-                [OwnerHistory(customer=c, action="create", to_owner=c.owner) for c in customers], batch_size=2000
+            fast_insert(FollowUp, followups)
+            fast_insert(
+                OwnerHistory,
+                [
+                    OwnerHistory(customer=c, action="create", to_owner=c.owner, created_at=c.created_at)
+                    for c in customers
+                ],
             )
             through = Customer.tags.through
             through.objects.bulk_create(
