@@ -46,7 +46,7 @@ def pool(request):
         raise PermissionDenied
     filterset = CustomerFilterSet(request.GET or None, queryset=selectors.pool_queryset(request.user), request=request)
     qs = filterset.qs if filterset.is_bound else filterset.queryset
-    table = PoolTable(qs.order_by("-pool_entered_at", "-id"), request=request)
+    table = PoolTable(qs.order_by("-pool_entered_at", "-id"))
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": CappedPaginator}).configure(table)
     context = {"table": table, "filterset": filterset, "assign_form": AssignForm(), "config": get_config(Customer)}
     template = (
