@@ -2,13 +2,19 @@
 (function () {
   "use strict";
 
+  // Tabler 1.6 bundles Bootstrap but exposes it as window.tabler (Modal, Dropdown…), not window.bootstrap.
+  function bs() {
+    return window.bootstrap || (window.tabler && (window.tabler.bootstrap || window.tabler)) || null;
+  }
+
   // Ctrl+K / Cmd+K opens global search.
   document.addEventListener("keydown", function (e) {
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") {
       e.preventDefault();
       var modal = document.getElementById("search-modal");
-      if (modal && window.bootstrap) {
-        window.bootstrap.Modal.getOrCreateInstance(modal).show();
+      var lib = bs();
+      if (modal && lib && lib.Modal) {
+        lib.Modal.getOrCreateInstance(modal).show();
       }
     }
   });
@@ -62,13 +68,24 @@
     if (!window.echarts) { return; }
     (root || document).querySelectorAll("[data-echarts]").forEach(function (el) {
       if (el.dataset.rendered) { return; }
-      el.dataset.rendered = "1";
-      fetch(el.getAttribute("data-echarts"), { credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
+      el.dataset.rendered = "loading";  // "1" once drawn; removed again if loading failed
+      fetch(el.getAttribute("data-echarts"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("HTTP " + r.status); }
+          return r.json();
+        })
         .then(function (option) {
           var chart = window.echarts.init(el, null, { locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" });
           chart.setOption(option);
+          el.dataset.rendered = "1";
           window.addEventListener("resize", function () { chart.resize(); });
+        })
+        .catch(function (err) {
+          // A failed chart must not break the page: say so where the chart would be.
+          delete el.dataset.rendered;
+          el.classList.add("crm-chart-error");
+          el.textContent = el.getAttribute("data-echarts-error") || "—";
+          if (window.console) { window.console.warn("chart", el.getAttribute("data-echarts"), err); }
         });
     });
   }
