@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.text import capfirst
 
 
 @dataclass

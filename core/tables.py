@@ -67,6 +67,8 @@ class LinkColumn(tables.Column):
     """First column: links to the detail page."""
 
     def render(self, value, record):
+        if hasattr(value, "hour"):
+            value = FastDateTimeColumn.render(self, value)
         url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
         return format_html('<a href="{}">{}</a>', url, value) if url else value
 

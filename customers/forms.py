@@ -38,6 +38,23 @@ CUSTOMER_FIELDS = [
 ]
 
 
+def _pk(value):
+    """A submitted id as an int, or None for anything else (bad input must not reach a query)."""
+    value = getattr(value, "pk", value)
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class HttpsURLField(forms.URLField):
+    """A website typed without a scheme ("longhu.cn") is taken as https://."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
 class CustomerForm(ScopedModelForm):
     confirm_duplicate = forms.BooleanField(
         label=_("Save even though a similar customer exists"),
@@ -45,15 +62,18 @@ class CustomerForm(ScopedModelForm):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
+    website = forms.URLField(label=_("website"), required=False, max_length=200, assume_scheme="https")
+
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
         widgets = {"remark": forms.Textarea(attrs={"rows": 3}), "founded_on": forms.DateInput()}
+        field_classes = {"website": HttpsURLField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        province = self.data.get("province") or getattr(self.instance, "province_id", None)
-        city = self.data.get("city") or getattr(self.instance, "city_id", None)
+        province = _pk(self.data.get("province") or getattr(self.instance, "province_id", None))
+        city = _pk(self.data.get("city") or getattr(self.instance, "city_id", None))
         # Dependent dropdowns: cities of the chosen province, districts of the chosen city.
         self.fields["province"].queryset = Region.objects.filter(level=1).order_by("code")
         self.fields["city"].queryset = Region.objects.filter(level=2, parent_id=province or 0).order_by("code")
@@ -143,10 +163,12 @@ class FollowUpForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         if self.user is not None:
             self.fields["customer"].queryset = Customer.objects.visible_to(self.user, "change")
-        customer = (
+        customer = _pk(
             self.data.get("customer") or self.initial.get("customer") or getattr(self.instance, "customer_id", None)
         )
         self.fields["contact"].queryset = Contact.objects.filter(customer_id=customer or 0)
+        if self.instance.pk:
+            self.fields["customer"].disabled = True
 
     def clean(self):
         data = super().clean()

@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import View
 from django_tables2 import RequestConfig
@@ -42,7 +43,7 @@ class ConfigView(LoginRequiredMixin, View):
         return {
             "config": c,
             "model_name": c.verbose_name,
-            "model_name_plural": c.verbose_name_plural,
+            "model_name_plural": capfirst(c.verbose_name_plural),
             "can": {
                 "add": c.can_add and user.has_perm(c.perm("add")),
                 "change": c.can_edit and user.has_perm(c.perm("change")),
@@ -348,20 +349,19 @@ class SavedViewCreateView(ConfigView):
     def post(self, request):
         self.check_permission("view")
         form = SavedViewForm(request.POST)
+        # Re-encoded: the query string goes into a Location header and into links.
+        query = QueryDict(form.data.get("query", "")[:2000]).urlencode()[:2000]
         if form.is_valid():
             SavedView.objects.update_or_create(
                 user=request.user,
                 model_label=self.config.label,
                 name=form.cleaned_data["name"],
-                defaults={
-                    "query": form.cleaned_data["query"],
-                    "shared": form.cleaned_data["shared"],
-                },
+                defaults={"query": query, "shared": form.cleaned_data["shared"]},
             )
             messages.success(request, _("Saved view “%(name)s”.") % {"name": form.cleaned_data["name"]})
         else:
             messages.error(request, _("Give the view a name."))
-        return HttpResponseRedirect(f"{self.config.url('list')}?{form.data.get('query', '')}")
+        return HttpResponseRedirect(f"{self.config.url('list')}?{query}")
 
 
 class ImportView(ConfigView):
