@@ -23,8 +23,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value]
-    if hasattr(value, "name"):  # files
-        return value.name
+    if hasattr(value, "name"):  # files: no file is "" whether the name is None or empty
+        return value.name or ""
     return str(value)
 
 
@@ -75,11 +75,12 @@ def audit_bulk(*, actor, action, objects, message=""):
 
     AuditEntry = apps.get_model("accounts", "AuditEntry")
     entries = []
+    known = actor is not None and actor.is_authenticated
     for obj, changes in objects:
         entries.append(
             AuditEntry(
-                actor=actor if actor is not None and actor.is_authenticated else None,
-                actor_repr=str(actor) if actor is not None else "",
+                actor=actor if known else None,
+                actor_repr=str(actor) if known else "",
                 ip=context.client_ip(),
                 source=context.source(),
                 action=action,

@@ -25,7 +25,7 @@ def fast_insert(model, objs, *, using="default", batch_size=2000):
     pk = model._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [table, pk.column, len(objs)],
         )
         ids = [row[0] for row in cursor.fetchall()]

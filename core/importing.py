@@ -4,6 +4,7 @@ A module declares `import_fields` (and optionally `import_key`) on its ModelConf
 validated with the model's form so the rules match the UI, and written through its service.
 """
 
+import copy
 import csv
 import io
 
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from .audit import audit_log
 
 XLSX_MAGIC = b"PK\x03\x04"
+TRUE_WORDS = {"1", "true", "yes", "y", "是", "✓"}
+BOOLEAN_CHOICES = ["是", "否", "yes", "no"]
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 MAX_ERRORS_STORED = 5000
 
@@ -27,7 +30,8 @@ def validate_upload(upload):
         raise ValidationError(_("The file is empty."), code="empty")
     if size > settings.CRM_IMPORT_MAX_BYTES:
         raise ValidationError(
-            _("The file is too large (%(size)s MB); the limit is 20 MB.") % {"size": round(size / 1048576, 1)},
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(size / 1048576, 1), "limit": round(settings.CRM_IMPORT_MAX_BYTES / 1048576, 1)},
             code="too_large",
         )
     head = upload.read(8)
@@ -52,9 +56,13 @@ def read_table(path_or_file, name):
         from python_calamine import CalamineWorkbook
 
         data = path_or_file.read() if hasattr(path_or_file, "read") else open(path_or_file, "rb").read()
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        try:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as e:  # calamine raises its own errors for damaged or disguised files
+            raise ValidationError(
+                _("The file could not be read as an Excel workbook; save it again as .xlsx."), code="bad_file"
+            ) from e
     else:
         raw = path_or_file.read() if hasattr(path_or_file, "read") else open(path_or_file, "rb").read()
         for encoding in ("utf-8-sig", "gb18030"):
@@ -65,7 +73,10 @@ def read_table(path_or_file, name):
                 continue
         else:
             raise ValidationError(_("The CSV file is neither UTF-8 nor GBK text."), code="encoding")
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as e:
+            raise ValidationError(_("The file could not be read as CSV."), code="bad_file") from e
     rows = [[_cell_text(c) for c in row] for row in rows]
     while rows and not any(rows[-1]):
         rows.pop()
@@ -107,6 +118,23 @@ class ImportSpec:
     def header_label(self, name):
         return str(self.model._meta.get_field(name).verbose_name)
 
+    def required(self, name):
+        """A column that must be present and filled (no blank allowed and no default to fall back on)."""
+        field = self.model._meta.get_field(name)
+        return not field.blank and not field.has_default()
+
+    def unique_sets(self):
+        """Field tuples that must be unique and are all imported: checked across the rows of one file."""
+        opts = self.model._meta
+        candidates = [(f.name,) for f in opts.concrete_fields if f.unique and not f.primary_key]
+        candidates += [tuple(u) for u in opts.unique_together]
+        candidates += [tuple(c.fields) for c in opts.total_unique_constraints]
+        result = []
+        for names in candidates:
+            if names and all(n in self.fields for n in names) and names not in result:
+                result.append(names)
+        return result
+
     def map_header(self, header):
         """Column index per field; raises listing unknown and missing columns."""
         lookup = {}
@@ -125,7 +153,7 @@ class ImportSpec:
         errors = []
         if unknown:
             errors.append(_("Unknown columns: %(cols)s.") % {"cols": ", ".join(unknown)})
-        required = [n for n in self.fields if not self.model._meta.get_field(n).blank and n not in mapping]
+        required = [n for n in self.fields if self.required(n) and n not in mapping]
         if required:
             errors.append(
                 _("Missing required columns: %(cols)s.") % {"cols": ", ".join(self.header_label(n) for n in required)}
@@ -139,7 +167,7 @@ class ImportSpec:
         if text == "":
             return ""
         if field.is_relation:
-            return self.lookup_related(field.related_model, text)
+            return self.lookup_related(field, text)
         if field.choices:
             for value, label in field.flatchoices:
                 if text in (str(value), str(label)):
@@ -150,32 +178,84 @@ class ImportSpec:
                             return value
             return text
         if isinstance(field, models.BooleanField):
-            return "on" if text.lower() in {"1", "true", "yes", "y", "是", "✓"} else ""
+            return "on" if text.lower() in TRUE_WORDS else ""
         return text
 
-    def lookup_related(self, model, text):
+    def lookup_related(self, field, text):
         # Rows name related records by code or name; the form then checks the permission.
+        # Only among the field's allowed choices: "其他" is an item of many dictionaries, and
+        # 北京市 is both a province and a city.
+        model = field.related_model
+        candidates = model._default_manager.all()
+        limit = field.get_limit_choices_to()
+        if limit:
+            candidates = candidates.complex_filter(limit)
         for attr in ("code", "username", "name", "name_en", "label_zh", "label_en"):
             if any(f.name == attr for f in model._meta.concrete_fields):
-                obj = model._default_manager.filter(**{attr: text}).values_list("pk", flat=True).first()
+                obj = candidates.filter(**{attr: text}).values_list("pk", flat=True).first()
                 if obj is not None:
                     return obj
         return f"?{text}"  # the form then reports "select a valid choice"
 
+    def complete(self, data, form_class, instance):
+        """Give the form's fields that the import does not carry their stored value (update) or the
+        model default (create): a missing checkbox would otherwise read as "unticked"."""
+        names = {f.name for f in self.model._meta.get_fields()}
+        for name in form_class.base_fields:
+            if name in data or name not in names:
+                continue
+            field = self.model._meta.get_field(name)
+            if isinstance(field, models.FileField):
+                continue  # files are never imported; the form keeps the stored one
+            if instance is not None:
+                value = field.value_from_object(instance)
+                if field.many_to_many:
+                    value = [v.pk for v in value]
+            elif field.has_default():
+                value = field.get_default()
+            else:
+                continue
+            if isinstance(field, models.BooleanField):
+                value = "on" if value else ""
+            data[name] = "" if value is None else value
+        return data
+
     def row_data(self, mapping, row):
+        """Form data of one row. A column left out of the file, or an empty cell of a field with a
+        default, is not set here: `complete()` then keeps the stored value (update) or takes the
+        default (create). An empty boolean cell means "no", as exports write it."""
         data = {}
         for name, index in mapping.items():
-            data[name] = self.to_form_value(name, row[index].strip() if index < len(row) else "")
+            text = row[index].strip() if index < len(row) else ""
+            field = self.model._meta.get_field(name)
+            if text == "" and field.has_default() and not isinstance(field, models.BooleanField):
+                continue
+            data[name] = self.to_form_value(name, text)
         return data
 
 
-def _row_errors(form, spec, row_number):
+def _row_errors(form, spec, row_number, data):
     errors = []
     for name, messages in form.errors.items():
         column = spec.header_label(name) if name in spec.fields else ""
+        value = data.get(name)
+        if isinstance(value, str) and value.startswith("?") and spec.model._meta.get_field(name).is_relation:
+            # lookup_related found nothing: name the value instead of Django's "select a valid choice".
+            related = spec.model._meta.get_field(name).related_model._meta.verbose_name
+            messages = [_("No %(model)s matches “%(value)s”.") % {"model": related, "value": value[1:]}]
         for message in messages:
             errors.append({"row": row_number, "column": column, "message": str(message)})
     return errors
+
+
+def _unique_key(form, names):
+    values = []
+    for n in names:
+        v = form.cleaned_data.get(n)
+        if v is None or v == "":
+            return None
+        values.append(v.pk if isinstance(v, models.Model) else v)
+    return tuple(values)
 
 
 def _existing(spec, data):
@@ -185,8 +265,36 @@ def _existing(spec, data):
     return spec.model._default_manager.filter(**{key: data[key]}).first()
 
 
+def _file_duplicate(form, unique_sets, seen, number):
+    """(fields, first row) when a valid row repeats a unique value of an earlier row of the file."""
+    keys = [(names, _unique_key(form, names)) for names in unique_sets]
+    for names, value in keys:
+        if value is not None and (names, value) in seen:
+            return names, seen[(names, value)]
+    for names, value in keys:
+        if value is not None:
+            seen[(names, value)] = number
+    return None
+
+
 def run_import(job, *, user, commit):
     """Check (commit=False) or import (commit=True) every row of `job`; record progress."""
+    try:
+        return _run_import(job, user=user, commit=commit)
+    except Exception:
+        # Never leave the job "running" (its page would poll forever); the error itself is logged by huey.
+        type(job).objects.filter(pk=job.pk).update(
+            status=job.Status.FAILED,
+            message=_("The import stopped on an unexpected error after %(n)s rows. Rows before it were kept.")
+            % {"n": job.processed_rows}
+            if commit
+            else _("The check stopped on an unexpected error after %(n)s rows.") % {"n": job.processed_rows},
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def _run_import(job, *, user, commit):
     from .registry import get_config
 
     config = get_config(job.model_label)
@@ -208,6 +316,7 @@ def run_import(job, *, user, commit):
         return job
     job.total_rows = len(rows)
     errors, seen_keys, created = [], {}, []
+    unique_sets, seen_unique = spec.unique_sets(), {}
     key = config.import_key
     for number, row in rows:
         data = spec.row_data(mapping, row)
@@ -239,9 +348,20 @@ def run_import(job, *, user, commit):
             )
             job.processed_rows += 1
             continue
-        form = config.form_class(data=data, instance=instance, user=user)
+        spec.complete(data, config.form_class, instance)
+        # A copy: validation writes into the form's instance; the service audits against the stored one.
+        form = config.form_class(data=data, instance=copy.copy(instance) if instance is not None else None, user=user)
         if not form.is_valid():
-            errors.extend(_row_errors(form, spec, number))
+            errors.extend(_row_errors(form, spec, number, data))
+        elif clash := _file_duplicate(form, unique_sets, seen_unique, number):
+            names, first_row = clash
+            errors.append(
+                {
+                    "row": number,
+                    "column": spec.header_label(names[-1]),
+                    "message": _("Same value as row %(row)s in this file.") % {"row": first_row},
+                }
+            )
         else:
             job.valid_rows += 1
             if commit:
@@ -294,14 +414,17 @@ def build_template(config):
     header_fmt = book.add_format({"bold": True, "bg_color": "#E8F0FE"})
     for col, name in enumerate(spec.fields):
         field = config.model._meta.get_field(name)
-        title = spec.header_label(name) + ("" if field.blank else " *")
-        sheet.write_string(0, col, title, header_fmt if field.blank else required_fmt)
+        required = spec.required(name)
+        title = spec.header_label(name) + (" *" if required else "")
+        sheet.write_string(0, col, title, required_fmt if required else header_fmt)
         sheet.set_column(col, col, max(12, len(title) * 2))
         options = []
         if field.choices:
             options = [str(label) for _value, label in field.flatchoices]
         elif field.is_relation and hasattr(field.related_model, "import_choices"):
             options = field.related_model.import_choices(field)
+        elif isinstance(field, models.BooleanField):
+            options = BOOLEAN_CHOICES
         if options:
             for row, option in enumerate(options):
                 lists.write_string(row, col, option)

@@ -49,7 +49,7 @@ def menu_for(user):
             if c.menu_group == group.key:
                 items.append(
                     MenuItem(
-                        str(c.verbose_name_plural),
+                        capfirst(c.verbose_name_plural),
                         c.url_name("list"),
                         c.perm("view"),
                         c.menu_icon,

@@ -1,7 +1,7 @@
 """Pagination without an exact COUNT(*) over big tables (architecture §9)."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -33,7 +33,19 @@ def capped_count(queryset, cap=None):
     return max(estimate or 0, n), False
 
 
+class CappedPage(Page):
+    """A page of an estimated count: whether a next page exists was checked by fetching one row more."""
+
+    more = None
+
+    def has_next(self):
+        return self.more if self.more is not None else super().has_next()
+
+
 class CappedPaginator(Paginator):
+    """Exact count up to the cap; beyond it the count is an estimate, so pages are not clipped
+    to it: each page fetches one row more to know whether another page follows."""
+
     @cached_property
     def count(self):
         data = self.object_list
@@ -47,3 +59,37 @@ class CappedPaginator(Paginator):
         return n
 
     count_exact = True
+
+    def _exact(self):
+        return self.count is not None and self.count_exact  # `count` sets `count_exact`
+
+    def validate_number(self, number):
+        if self._exact():
+            return super().validate_number(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().validate_number(number)  # raises PageNotAnInteger
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self._exact():
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        # What this page proved to exist raises the estimate (and the page count) if needed.
+        self.__dict__["count"] = max(self.count, bottom + len(rows) + (1 if more else 0))
+        self.__dict__.pop("num_pages", None)
+        self.__dict__["num_pages"] = max(self.num_pages, number + (1 if more else 0))
+        page = CappedPage(rows, number, self)
+        page.more = more
+        return page

@@ -3,8 +3,11 @@
 Every function is atomic and writes its audit entry in the same transaction.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .audit import audit_log, diff, snapshot
 from .exceptions import VersionConflict
@@ -24,6 +27,9 @@ def _apply(instance, data):
         field = instance._meta.get_field(name)
         if field.many_to_many:
             m2m[name] = value
+        elif isinstance(field, models.FileField):
+            # Form semantics: None keeps the stored file, False clears it.
+            field.save_form_data(instance, value)
         else:
             setattr(instance, name, value)
     return m2m
@@ -49,7 +55,8 @@ def object_create(*, actor, model, data, audit_action="create"):
     instance.save()
     for name, value in m2m.items():
         getattr(instance, name).set(value)
-    changes = {k: [None, v] for k, v in snapshot(instance).items() if v not in (None, "", False)}
+    # Every value given (False and 0 included: "created disabled" matters); empty ones left out.
+    changes = {k: [None, v] for k, v in snapshot(instance).items() if v is not None and v != ""}
     for name, value in m2m.items():
         changes[name] = [None, [str(v) for v in value]]
     audit_log(actor=actor, action=audit_action, obj=instance, changes=changes)
@@ -63,16 +70,18 @@ def lock_version(instance, version):
     """
     if not _has_field(type(instance), "version"):
         return
-    if version is None:
+    if version is None or version == "":
         version = instance.version
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": _("The version must be a whole number.")}, code="invalid") from None
     updated = (
-        type(instance)
-        ._base_manager.filter(pk=instance.pk, version=int(version))
-        .update(version=models.F("version") + 1)
+        type(instance)._base_manager.filter(pk=instance.pk, version=version).update(version=models.F("version") + 1)
     )
     if not updated:
         raise VersionConflict()
-    instance.version = int(version) + 1
+    instance.version = version + 1
 
 
 @transaction.atomic
@@ -114,14 +123,29 @@ def object_delete(*, actor, instance, version=None):
         )
         audit_log(actor=actor, action="delete", obj=instance)
         return instance
+    lock_version(instance, version)
+    _hard_delete(actor, instance)
+    return None
+
+
+def _hard_delete(actor, instance):
     audit_log(
         actor=actor,
         action="purge",
         obj=instance,
         changes={k: [v, None] for k, v in snapshot(instance).items()},
     )
-    instance.delete()
-    return None
+    try:
+        instance.delete()
+    except (ProtectedError, RestrictedError) as e:
+        # Raised while collecting, before any row is deleted; the atomic block drops the audit entry.
+        blocking = getattr(e, "protected_objects", None) or getattr(e, "restricted_objects", ())
+        used_by = sorted({str(o._meta.verbose_name_plural) for o in blocking if hasattr(o, "_meta")})
+        raise ValidationError(
+            _("%(name)s is still used by other records (%(used_by)s) and cannot be deleted.")
+            % {"name": instance, "used_by": ", ".join(used_by) or "?"},
+            code="protected",
+        ) from e
 
 
 @transaction.atomic
@@ -135,13 +159,7 @@ def object_restore(*, actor, instance):
 
 @transaction.atomic
 def object_purge(*, actor, instance):
-    audit_log(
-        actor=actor,
-        action="purge",
-        obj=instance,
-        changes={k: [v, None] for k, v in snapshot(instance).items()},
-    )
-    instance.delete()
+    _hard_delete(actor, instance)
 
 
 class ModelService:

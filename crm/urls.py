@@ -1,7 +1,6 @@
 from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 from rest_framework.routers import DefaultRouter
@@ -9,8 +8,8 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.views import ApiTokenViewSet, TokenObtainView, UserViewSet
 from accounts.views import set_language
 from core.registry import api_routes
-from customers.api.views import CustomerViewSet
 from core.views import healthz, readyz
+from customers.api.views import CustomerViewSet
 from workspace.api.views import NotificationViewSet, TodoViewSet
 from workspace.views import home
 

@@ -1,6 +1,6 @@
 """API errors in one shape: {"errors": {field: [messages]}}; 409 for version conflicts."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -11,7 +11,11 @@ from ..exceptions import VersionConflict
 
 def _django_errors(error):
     if hasattr(error, "error_dict"):
-        return {k: [m for e in v for m in e.messages] for k, v in error.error_dict.items()}
+        # Django's "__all__" (a model's clean() or a multi-field constraint) is DRF's "non_field_errors".
+        return {
+            ("non_field_errors" if k == NON_FIELD_ERRORS else k): [m for e in v for m in e.messages]
+            for k, v in error.error_dict.items()
+        }
     return {"non_field_errors": error.messages}
 
 

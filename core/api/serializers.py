@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.validators import UniqueTogetherValidator
 
 from ..forms import restrict_choices
 
@@ -24,6 +25,11 @@ class CrmModelSerializer(serializers.ModelSerializer):
             self.fields["version"] = serializers.IntegerField(
                 required=False, help_text="Version read; send it back on update."
             )
+
+    def get_validators(self):
+        # Multi-field uniqueness is left to the model (the service's full_clean), so the API answers
+        # with the same field error as the form ("code": ...), not DRF's generic non-field text.
+        return [v for v in super().get_validators() if not isinstance(v, UniqueTogetherValidator)]
 
     def validate(self, attrs):
         attrs.pop("version", None)

@@ -70,8 +70,12 @@ class ReadOnlyScopedViewSet(ScopedModelViewSet):
 
 def viewset_for(config):
     base = ReadOnlyScopedViewSet if config.api_read_only else ScopedModelViewSet
-    return type(
-        f"{config.model.__name__}ViewSet",
-        (base,),
-        {"config": config, "queryset": config.model.objects.none()},
-    )
+    attrs = {"config": config, "queryset": config.model.objects.none()}
+    if not config.api_read_only:
+        # What the web UI does not offer (can_add / can_edit / can_delete) the API does not either: 405.
+        methods = ["get", "head", "options"]
+        methods += ["post"] if config.can_add else []
+        methods += ["put", "patch"] if config.can_edit else []
+        methods += ["delete"] if config.can_delete else []
+        attrs["http_method_names"] = methods
+    return type(f"{config.model.__name__}ViewSet", (base,), attrs)
