@@ -113,6 +113,10 @@ class Role(TimeStampedModel, VersionedModel):
     def get_absolute_url(self):
         return reverse("accounts:role", args=[self.pk])
 
+    def permission_list(self):
+        """Permissions with their content types in one query (the detail page lists app labels)."""
+        return self.permissions.select_related("content_type").order_by("content_type__app_label", "codename")
+
 
 class CrmUserManager(UserManager.from_queryset(ScopedQuerySet)):
     pass

@@ -61,7 +61,7 @@ register(
         table=UserTable,
         serializer=UserSerializer,
         service=user_service,
-        select_related=["department", "position"],
+        select_related=["department", "position", "manager"],  # manager: export column
         prefetch_related=["roles"],
         ordering=["username"],
         menu_group="system",
@@ -135,7 +135,7 @@ register(
         filterset=RoleFilterSet,
         table=RoleTable,
         serializer=RoleSerializer,
-        prefetch_related=[],
+        prefetch_related=["permissions"],  # the API lists codenames per role
         ordering=["code"],
         menu_group="system",
         menu_icon="ti ti-shield-lock",

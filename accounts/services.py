@@ -1,6 +1,7 @@
 """Writes for users, departments, roles and tokens. Each is atomic and audited."""
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
@@ -44,6 +45,7 @@ class DepartmentService(ModelService):
             department.path = new_path
         return department
 
+    @transaction.atomic
     def delete(self, *, actor, instance, version=None):
         if instance.children.exists():
             raise ValidationError(_("Move or delete the sub-departments first."))
@@ -60,17 +62,20 @@ class UserService(ModelService):
     @transaction.atomic
     def create(self, *, actor, data, password=None):
         data = dict(data)
-        password = password or data.pop("password", None)
-        user = User(username=data.get("username", ""))
+        password = data.pop("password", None) or password
+        user = User(username=data.get("username", ""), email=data.get("email", ""), name=data.get("name", ""))
         if password:
             password_validation.validate_password(password, user)
-        user = object_create(actor=actor, model=User, data=data)
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save(update_fields=["password"])
-        return user
+        # The hash goes in before full_clean (the column is required); without a password the
+        # account gets an unusable one until an administrator resets it.
+        data["password"] = make_password(password or None)
+        return object_create(actor=actor, model=User, data=data)
+
+    def update(self, *, actor, instance, data, version=None):
+        # The edit form, bulk edit and API can all untick "active": same rule as delete.
+        if data.get("is_active") is False and instance.is_active and instance.pk == getattr(actor, "pk", None):
+            raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+        return super().update(actor=actor, instance=instance, data=data, version=version)
 
     def delete(self, *, actor, instance, version=None):
         # Users are deactivated, never deleted: their records and audit trail stay attributable.

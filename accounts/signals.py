@@ -11,6 +11,10 @@ def _ip(request):
     return context.ip_from_request(request) if request is not None else None
 
 
+def _source(request):
+    return "api" if request is not None and request.path.startswith("/api/") else "web"
+
+
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     with context.request_context(ip=_ip(request), source="web"):
@@ -30,10 +34,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
     username = (credentials or {}).get("username", "")[:150]
     user = get_user_model().objects.filter(username=username).first()
-    with context.request_context(
-        ip=_ip(request),
-        source="api" if request is not None and request.path.startswith("/api/") else "web",
-    ):
+    with context.request_context(ip=_ip(request), source=_source(request)):
         audit_log(
             actor=None,
             action="login_failed",
@@ -52,7 +53,7 @@ if user_locked_out is not None:
 
     @receiver(user_locked_out)
     def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
-        with context.request_context(ip=ip_address, source="web"):
+        with context.request_context(ip=ip_address or _ip(request), source=_source(request)):
             audit_log(
                 actor=None,
                 action="locked_out",

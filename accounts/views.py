@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -105,10 +107,14 @@ def user_reset_password(request, pk):
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user, user=request.user)
+    # The form validates a copy: ModelForm writes the submitted values into its instance, and the
+    # service must diff against the stored user for the audit entry (and for a failed form, the
+    # page must not show the half-applied values as the current user).
+    user = User.objects.get(pk=request.user.pk)
+    form = ProfileForm(request.POST or None, instance=copy.copy(user), user=request.user)
     new_key = request.session.pop("new_token_key", None)
     if request.method == "POST" and form.is_valid():
-        services.user_service.update(actor=request.user, instance=request.user, data=form.service_data())
+        services.user_service.update(actor=request.user, instance=user, data=form.service_data())
         messages.success(request, _("Profile saved."))
         return redirect("accounts:profile")
     tokens = ApiToken.objects.filter(user=request.user)

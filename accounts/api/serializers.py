@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from core.api.serializers import CrmModelSerializer
 
+from ..forms import CRM_APPS
 from ..models import ApiToken, AuditEntry, Role, User
 
 
@@ -41,7 +42,8 @@ class RoleSerializer(CrmModelSerializer):
         many=True,
         required=False,
         slug_field="codename",
-        queryset=Permission.objects.all(),
+        # The same permissions the role form offers: the CRM's own, not Django's internals.
+        queryset=Permission.objects.filter(content_type__app_label__in=CRM_APPS),
         help_text="Permission codenames, e.g. view_department",
     )
 

@@ -42,6 +42,11 @@ class TokenObtainView(APIView):
             raise ValidationError({"non_field_errors": [_("This account is locked after too many failed logins.")]})
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": [_("Wrong username or password.")]})
+        if user.must_change_password:
+            # The password was set by an administrator: it must not buy a lasting token.
+            raise ValidationError(
+                {"non_field_errors": [_("Your password was reset. Log in to the web app and change it first.")]}
+            )
         token, key = services.token_create(user=user, name=serializer.validated_data["name"])
         return Response({"token": key, "id": token.id, "name": token.name}, status=status.HTTP_201_CREATED)
 
