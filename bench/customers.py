@@ -26,14 +26,13 @@ def main():
 
     from django.db import connection, reset_queries
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
     from basedata.models import DictItem
     from customers.models import Customer
     from customers.search import search_customers
 
-    setup_test_environment()
     rng = random.Random(7)
     manager = User.objects.get(username="manager")
     alice = User.objects.get(username="alice")

@@ -5,8 +5,9 @@ from ..forms import restrict_choices
 
 
 class CrmModelSerializer(serializers.ModelSerializer):
-    """Base serializer: related-object choices limited to what the caller may see; `version`
-    is read back and must be sent on updates of versioned records (else 409 on a stale write)."""
+    """Base serializer: related-object choices limited to what the caller may see. `version` is
+    read back; a client that sends it on an update gets 409 if the record changed since (an
+    update without it applies to the current version, like a plain PATCH)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

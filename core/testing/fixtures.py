@@ -95,6 +95,17 @@ def _clear_caches():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """The language middleware activates the user's language for the thread; never leak it
+    into the next test of the same worker."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # --- browser (Playwright + Debian chromium; never downloads a browser) --------------------
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
 
