@@ -5,7 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CRM_PERMISSIONS
-from core.models import TimeStampedModel, VersionedModel
+from core.models import ScopedQuerySet, TimeStampedModel, VersionedModel
 
 
 def _bilingual(zh, en):
@@ -35,9 +35,15 @@ class DictType(TimeStampedModel, VersionedModel):
     def get_absolute_url(self):
         return reverse("basedata:dicttype", args=[self.pk])
 
+    @classmethod
+    def import_choices(cls, field):
+        # Import templates offer the dictionary codes in a dropdown; rows name a dictionary by code.
+        return list(cls.objects.order_by("order", "code").values_list("code", flat=True))
 
-class DictItemQuerySet(models.QuerySet):
+
+class DictItemQuerySet(ScopedQuerySet):
     def of(self, type_code):
+        """Enabled items of one dictionary: `DictItem.objects.of("customer_level")`."""
         return self.filter(type__code=type_code, enabled=True)
 
 
@@ -48,6 +54,8 @@ class DictItem(TimeStampedModel, VersionedModel):
     label_en = models.CharField(_("English label"), max_length=100)
     order = models.PositiveIntegerField(_("order"), default=0)
     enabled = models.BooleanField(_("enabled"), default=True)
+
+    objects = DictItemQuerySet.as_manager()
 
     CHOICES_FOR_ALL_USERS = True
 
@@ -65,21 +73,38 @@ class DictItem(TimeStampedModel, VersionedModel):
     def get_absolute_url(self):
         return reverse("basedata:dictitem", args=[self.pk])
 
-    def validate_unique(self, exclude=None):
-        # Say which code clashes, in the user's language, instead of the generic constraint text.
+    def validate_constraints(self, exclude=None):
+        # The (type, code) constraint answers on the code field and names the clashing code,
+        # instead of Django's generic non-field text (once, not twice).
+        exclude = set(exclude or ())
+        errors = {}
+        try:
+            super().validate_constraints(exclude=exclude | {"code"})
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
         if (
-            self.type_id
+            not exclude & {"type", "code"}
+            and self.type_id
             and self.code
             and DictItem.objects.filter(type_id=self.type_id, code=self.code).exclude(pk=self.pk).exists()
         ):
-            raise ValidationError(
-                {"code": _("This dictionary already has an item with code “%(code)s”.") % {"code": self.code}}
+            errors.setdefault("code", []).append(
+                ValidationError(
+                    _("This dictionary already has an item with code “%(code)s”.") % {"code": self.code},
+                    code="unique",
+                )
             )
-        super().validate_unique(exclude=exclude)
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def import_choices(cls, field):
-        return []
+        """Dropdown of an import template column pointing at items of one dictionary (Chinese labels,
+        which the import matches); none when the column is not limited to one dictionary."""
+        limit = field.get_limit_choices_to() if field is not None else None
+        if not limit:
+            return []
+        return list(cls.objects.complex_filter(limit).order_by("order", "code").values_list("label_zh", flat=True))
 
 
 class Region(TimeStampedModel, VersionedModel):
@@ -120,9 +145,24 @@ class Region(TimeStampedModel, VersionedModel):
         return reverse("basedata:region", args=[self.pk])
 
     def clean(self):
+        if self.level not in self.Level.values:
+            return  # the level field reports its own error
+        # Country → province → city → district, one level at a time: the cascading dropdowns rely on it.
+        if self.pk and self.children.exclude(level=self.level + 1).exists():
+            raise ValidationError(
+                {"level": _("The region has sub-regions that would no longer be one level below it.")}
+            )
         if self.parent_id:
-            if self.parent.level >= self.level:
-                raise ValidationError({"parent": _("The parent must be a higher level than the region itself.")})
+            if self.parent.level != self.level - 1:
+                raise ValidationError(
+                    {
+                        "parent": _("A %(level)s must be placed directly under a %(parent_level)s.")
+                        % {
+                            "level": str(self.Level(self.level).label).lower(),
+                            "parent_level": str(self.Level(max(self.level - 1, 0)).label).lower(),
+                        }
+                    }
+                )
             node, seen = self.parent, set()
             while node is not None and node.pk not in seen:
                 if self.pk and node.pk == self.pk:

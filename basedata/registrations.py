@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from core.navigation import register_group
 from core.registry import ModelConfig, Tab, register
 
+from .api.serializers import SystemParameterSerializer
 from .filtersets import (
     DictItemFilterSet,
     DictTypeFilterSet,
@@ -99,7 +100,7 @@ register(
         filterset=SystemParameterFilterSet,
         service=parameter_service,
         ordering=["group", "key"],
-        api_fields=["id", "key", "label", "label_en", "group", "kind", "value", "description"],
+        serializer=SystemParameterSerializer,
         can_add=False,
         can_delete=False,
         menu_group="basedata",

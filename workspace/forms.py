@@ -5,6 +5,8 @@ from .models import Todo
 
 
 class TodoForm(forms.ModelForm):
+    """Title, due and reminder times; Todo.clean() checks that the reminder comes first."""
+
     class Meta:
         model = Todo
         fields = ["title", "due_at", "remind_at", "note"]
@@ -18,9 +20,3 @@ class TodoForm(forms.ModelForm):
             ),
             "note": forms.Textarea(attrs={"class": "form-control", "rows": 2}),
         }
-
-    def clean(self):
-        data = super().clean()
-        if data.get("remind_at") and data.get("due_at") and data["remind_at"] > data["due_at"]:
-            self.add_error("remind_at", _("The reminder must come before the due time."))
-        return data

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +98,10 @@ class Todo(LinkedRecord, TimeStampedModel, VersionedModel):
     @classmethod
     def scope_queryset(cls, queryset, user, action):
         return queryset.filter(owner=user)
+
+    def clean(self):
+        if self.remind_at and self.due_at and self.remind_at > self.due_at:
+            raise ValidationError({"remind_at": _("The reminder must come before the due time.")})
 
     @property
     def overdue(self):

@@ -35,9 +35,10 @@ def notify(
     unknown = set(channels) - set(CHANNELS)
     if unknown:
         raise ValueError(f"unknown channels: {unknown}")
-    recipients = [r for r in recipients if r is not None and r.is_active]
+    # Each active user once, however often they were named.
+    recipients = list({r.pk: r for r in recipients if r is not None and r.is_active}.values())
     created = []
-    for user in {u.pk: u for u in recipients}.values():
+    for user in recipients:
         n = Notification(
             recipient=user,
             title=title[:200],
@@ -120,6 +121,9 @@ def todo_create(*, actor, owner, title, due_at, note="", remind_at=None, target=
 def todo_update(*, actor, todo, data, version=None):
     from core.services import object_update
 
+    data = dict(data)
+    if any(k in data and data[k] != getattr(todo, k) for k in ("due_at", "remind_at")):
+        data["reminded_at"] = None  # rescheduled: remind again at the new time
     return object_update(actor=actor, instance=todo, data=data, version=version)
 
 
@@ -155,11 +159,13 @@ def raise_due_reminders(now=None):
             due_at__lte=now + lead,
         ).select_related("owner")[:1000]
     )
+    sent = 0
     for todo in due:
         with transaction.atomic():
             # Claim the reminder first so two workers never send it twice.
             if not Todo.objects.filter(pk=todo.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
+            sent += 1
             notify(
                 recipients=[todo.owner],
                 title=_("Reminder: %(title)s") % {"title": todo.title},
@@ -169,4 +175,4 @@ def raise_due_reminders(now=None):
                 level="warning",
                 channels=("in_app", "email", "sms"),
             )
-    return len(due)
+    return sent

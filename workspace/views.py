@@ -1,11 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from core.forms import apply_validation_error
 
 from . import selectors, services
 from .forms import TodoForm
@@ -66,9 +69,13 @@ def notification_mark_all_read(request):
 def todo_list(request):
     form = TodoForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.todo_create(actor=request.user, owner=request.user, **form.cleaned_data)
-        messages.success(request, _("To-do added."))
-        return redirect("workspace:todo_list")
+        try:
+            services.todo_create(actor=request.user, owner=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            apply_validation_error(form, e)
+        else:
+            messages.success(request, _("To-do added."))
+            return redirect("workspace:todo_list")
     show = request.GET.get("show", "open")
     qs = Todo.objects.visible_to(request.user)
     qs = (

@@ -28,7 +28,6 @@ class TodoSerializer(serializers.ModelSerializer):
         extra_kwargs = {"version": {"required": False, "read_only": False}}
 
     def validate(self, attrs):
+        # `version` travels in request.data to the service; the reminder rule lives in Todo.clean().
         attrs.pop("version", None)
-        if attrs.get("remind_at") and attrs.get("due_at") and attrs["remind_at"] > attrs["due_at"]:
-            raise serializers.ValidationError({"remind_at": ["The reminder must come before the due time."]})
         return attrs

@@ -74,5 +74,6 @@ class TodoViewSet(viewsets.ModelViewSet):
             actor=request.user,
             todo=self.get_object(),
             done=request.data.get("done", True) not in (False, "false", "0"),
+            version=request.data.get("version"),
         )
         return Response(TodoSerializer(todo).data)

@@ -1,0 +1,1 @@
+from core.tests.conftest import english  # noqa: F401  (autouse: messages in English)
