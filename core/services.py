@@ -124,14 +124,14 @@ def object_delete(*, actor, instance, version=None):
         audit_log(actor=actor, action="delete", obj=instance)
         return instance
     lock_version(instance, version)
-    _hard_delete(actor, instance)
+    _hard_delete(actor, instance, action="delete")
     return None
 
 
-def _hard_delete(actor, instance):
+def _hard_delete(actor, instance, action="purge"):
     audit_log(
         actor=actor,
-        action="purge",
+        action=action,
         obj=instance,
         changes={k: [v, None] for k, v in snapshot(instance).items()},
     )

@@ -116,7 +116,7 @@ def test_bulk_delete_asks_then_deletes_selected(colour, web):
     response = client.post(f"{ITEMS}bulk-delete/", {"pk": [red.pk, green.pk], "_confirm": "1"})
     assert response.status_code == 302
     assert list(DictItem.objects.filter(type=colour).values_list("code", flat=True)) == ["blue"]
-    assert AuditEntry.objects.filter(action="purge", content_type__model="dictitem").count() == 2
+    assert AuditEntry.objects.filter(action="delete", content_type__model="dictitem").count() == 2
 
 
 def test_bulk_delete_reports_records_still_in_use(colour, web):
