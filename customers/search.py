@@ -49,12 +49,25 @@ def search_customers(queryset, query):
         by_code = queryset.filter(code__iexact=query)
         if by_code.exists():
             return by_code
+    terms = query_terms(query)
     if has_cjk(query):
-        terms = [(t, p) for t, p in query_terms(query) if t.startswith("x")]
+        # Only the CJK terms narrow (exact tokens); Latin words inside a Chinese query may sit in
+        # the middle of a stored word ("abcxiaomi"), which the LIKE below still matches.
+        cjk_terms = [(t, prefix) for t, prefix in terms if not prefix]
         contact_match = Exists(
             Contact.objects.filter(customer=OuterRef("pk"), deleted_at__isnull=True, name__icontains=query)
         )
-        return _index_filter(queryset, terms).filter(
+        return _index_filter(queryset, cjk_terms).filter(
             Q(name__icontains=query) | Q(short_name__icontains=query) | contact_match
         )
-    return _index_filter(queryset, query_terms(query))
+    if not terms:
+        # Nothing indexable ("-", "@", rare characters outside the CJK blocks): a plain LIKE,
+        # never the unfiltered list.
+        contact_match = Exists(
+            Contact.objects.filter(customer=OuterRef("pk"), deleted_at__isnull=True, name__icontains=query)
+        )
+        cond = Q()
+        for field in ("name", "short_name", "code", "phone", "mobile", "email"):
+            cond |= Q(**{f"{field}__icontains": query})
+        return queryset.filter(cond | contact_match)
+    return _index_filter(queryset, terms)

@@ -1,10 +1,11 @@
+import calendar
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Count, Q
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
-from .models import Contact, Customer
+from .models import Contact, Customer, FollowUp
 
 
 def pool_queryset(user):
@@ -41,35 +42,50 @@ def _next_occurrence(d, today):
     return this_year if this_year >= today else this_year.replace(year=today.year + 1)
 
 
-def upcoming_care(user, *, today=None, days=7):
+def _anniversary_filter(field, today, days):
+    """Q for dates whose month-day falls in the next `days` days (in the database, not in Python).
+
+    29 February counts on 1 March in years without it."""
+    if days >= 365:
+        return Q(**{f"{field}__isnull": False})
+    cond = Q()
+    for i in range(days + 1):
+        day = today + timedelta(days=i)
+        cond |= Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
+        if (day.month, day.day) == (3, 1) and not calendar.isleap(day.year):
+            cond |= Q(**{f"{field}__month": 2, f"{field}__day": 29})
+    return cond
+
+
+def upcoming_care(user, *, today=None, days=7, limit=None):
     """Birthdays of contacts and founding anniversaries of customers in the next `days` days."""
     today = today or timezone.localdate()
-    window = {(today + timedelta(days=i)).strftime("%m-%d") for i in range(days + 1)}
     customers = Customer.objects.all() if user is None else Customer.objects.visible_to(user)
-    contacts = Contact.objects.filter(customer__in=customers.values("pk"), birthday__isnull=False).select_related(
-        "customer", "customer__owner"
+    contacts = (
+        Contact.objects.filter(customer__in=customers.values("pk"))
+        .filter(_anniversary_filter("birthday", today, days))
+        .select_related("customer", "customer__owner")
     )
     items = []
     for c in contacts.iterator(chunk_size=2000):
-        if c.birthday.strftime("%m-%d") in window:
-            when = _next_occurrence(c.birthday, today)
-            items.append(
-                {
-                    "date": when,
-                    "kind": "birthday",
-                    "label": f"{c.name} ({c.customer.name})",
-                    "object": c,
-                    "owner": c.customer.owner,
-                }
-            )
-    for cu in customers.filter(founded_on__isnull=False).select_related("owner").iterator(chunk_size=2000):
-        if cu.founded_on.strftime("%m-%d") in window:
-            when = _next_occurrence(cu.founded_on, today)
-            years = when.year - cu.founded_on.year
-            items.append(
-                {"date": when, "kind": "anniversary", "label": f"{cu.name} · {years}", "object": cu, "owner": cu.owner}
-            )
-    return sorted(items, key=lambda i: i["date"])
+        items.append(
+            {
+                "date": _next_occurrence(c.birthday, today),
+                "kind": "birthday",
+                "label": f"{c.name} ({c.customer.name})",
+                "object": c,
+                "owner": c.customer.owner,
+            }
+        )
+    founded = customers.filter(_anniversary_filter("founded_on", today, days)).select_related("owner")
+    for cu in founded.iterator(chunk_size=2000):
+        when = _next_occurrence(cu.founded_on, today)
+        years = when.year - cu.founded_on.year
+        items.append(
+            {"date": when, "kind": "anniversary", "label": f"{cu.name} · {years}", "object": cu, "owner": cu.owner}
+        )
+    items.sort(key=lambda i: i["date"])
+    return items[:limit] if limit else items
 
 
 def overview(user, dimension):
@@ -105,3 +121,24 @@ def new_per_month(user, months=12):
 def no_followup_since(queryset, days):
     cutoff = timezone.now() - timedelta(days=days)
     return queryset.filter(Q(last_followup_at__lt=cutoff) | Q(last_followup_at__isnull=True))
+
+
+def customer_timeline(customer, limit=50):
+    """Audit trail of a customer and of its contacts and follow-ups, newest first (the 360° timeline)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.models import AuditEntry
+
+    types = ContentType.objects.get_for_models(Customer, Contact, FollowUp)
+
+    def ids(model):  # AuditEntry.object_id is text
+        return model.all_objects.filter(customer=customer).annotate(key=Cast("pk", CharField())).values("key")
+
+    contact_ids, followup_ids = ids(Contact), ids(FollowUp)
+    cond = (
+        Q(content_type=types[Customer], object_id=str(customer.pk))
+        | Q(content_type=types[Contact], object_id__in=contact_ids)
+        | Q(content_type=types[FollowUp], object_id__in=followup_ids)
+    )
+    entries = AuditEntry.objects.filter(cond).select_related("actor", "content_type")
+    return list(entries.order_by("-created_at", "-id")[:limit])

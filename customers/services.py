@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,10 +194,12 @@ class CustomerService(ModelService):
     @transaction.atomic
     def delete(self, *, actor, instance, version=None):
         """Soft delete with its contacts and follow-ups (restored together)."""
-        now = timezone.now()
-        instance.contacts.filter(deleted_at__isnull=True).update(deleted_at=now, deleted_by=actor)
-        instance.followups.filter(deleted_at__isnull=True).update(deleted_at=now, deleted_by=actor)
-        return object_delete(actor=actor, instance=instance, version=version)
+        result = object_delete(actor=actor, instance=instance, version=version)
+        # The children carry the customer's own stamp: restore() finds them by it.
+        stamp, by = instance.deleted_at, instance.deleted_by
+        instance.contacts.filter(deleted_at__isnull=True).update(deleted_at=stamp, deleted_by=by)
+        instance.followups.filter(deleted_at__isnull=True).update(deleted_at=stamp, deleted_by=by)
+        return result
 
     @transaction.atomic
     def restore(self, *, actor, instance):
@@ -232,6 +234,7 @@ def customer_release(*, actor, customer, reason, action=OwnerHistory.Action.RELE
         pool_reason=str(reason)[:200],
         claimed_at=None,
         recycle_warned_at=None,
+        version=F("version") + 1,  # a form opened before the release is now stale
     )
     if not updated:
         raise ValidationError(_("The customer is already in the pool."))
@@ -333,7 +336,10 @@ def customers_transfer(*, actor, customers, new_owner, reason):
         previous = customer.owner
         if previous == new_owner:
             continue
-        object_update(actor=actor, instance=customer, data={"owner": new_owner, "department": new_owner.department})
+        data = {"owner": new_owner, "department": new_owner.department}
+        if customer.in_pool:  # seen by an all-records user: leaves the pool like an assignment
+            data.update(in_pool=False, pool_entered_at=None, pool_reason="", claimed_at=timezone.now())
+        object_update(actor=actor, instance=customer, data=data)
         _history(customer, OwnerHistory.Action.TRANSFER, previous, new_owner, actor, reason)
         if previous is not None:
             notify(
@@ -371,8 +377,12 @@ def customer_merge(*, actor, keep, remove):
     """Move everything of `remove` onto `keep`, then delete `remove` (to the recycle bin)."""
     if keep.pk == remove.pk:
         raise ValidationError(_("Choose two different customers."))
+    keep_has_primary = Contact.objects.filter(customer=keep, is_primary=True).exists()
     moved = {
-        "contacts": Contact.all_objects.filter(customer=remove).update(customer=keep, is_primary=False),
+        # One primary contact per customer: the kept one's, else the removed one's.
+        "contacts": Contact.all_objects.filter(customer=remove).update(
+            customer=keep, **({"is_primary": False} if keep_has_primary else {})
+        ),
         "followups": FollowUp.all_objects.filter(customer=remove).update(customer=keep),
         "owner_history": OwnerHistory.objects.filter(customer=remove).update(customer=keep),
     }
@@ -467,6 +477,16 @@ class ContactService(ModelService):
         customer_reindex(instance.customer)
         return result
 
+    @transaction.atomic
+    def restore(self, *, actor, instance):
+        # Another contact may have become the primary one meanwhile: keep that one.
+        if instance.is_primary and Contact.objects.filter(customer=instance.customer_id, is_primary=True).exists():
+            Contact.all_objects.filter(pk=instance.pk).update(is_primary=False)
+            instance.is_primary = False
+        contact = super().restore(actor=actor, instance=instance)
+        customer_reindex(contact.customer)
+        return contact
+
 
 contact_service = ContactService()
 
@@ -476,10 +496,28 @@ class FollowUpService(ModelService):
     def __init__(self):
         super().__init__(FollowUp)
 
+    @staticmethod
+    def check(data, instance=None):
+        """Rules every channel (form, API, import) must meet, with field errors."""
+
+        def value(name):
+            return data[name] if name in data else getattr(instance, name, None)
+
+        errors = {}
+        happened, next_at = value("happened_at"), value("next_followup_at")
+        if happened and next_at and next_at <= happened:
+            errors["next_followup_at"] = _("The next follow-up must be after this one.")
+        contact, customer = value("contact"), value("customer")
+        if contact is not None and customer is not None and contact.customer_id != customer.pk:
+            errors["contact"] = _("This contact belongs to another customer.")
+        if errors:
+            raise ValidationError(errors)
+
     @transaction.atomic
     def create(self, *, actor, data):
         data = dict(data)
         data.setdefault("happened_at", timezone.now())
+        self.check(data)
         followup = object_create(actor=actor, model=FollowUp, data=data)
         customer = followup.customer
         changes = {"last_followup_at": followup.happened_at, "recycle_warned_at": None}
@@ -498,6 +536,13 @@ class FollowUpService(ModelService):
                 target=customer,
             )
         return followup
+
+    @transaction.atomic
+    def update(self, *, actor, instance, data, version=None):
+        data = dict(data)
+        data.pop("customer", None)  # a follow-up stays with its customer
+        self.check(data, instance)
+        return object_update(actor=actor, instance=instance, data=data, version=version)
 
 
 followup_service = FollowUpService()

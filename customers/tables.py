@@ -60,7 +60,8 @@ class CustomerTable(CrmTable):
 
 class PoolTable(CrmTable):
     name = tables.Column(verbose_name=_("customer name"))
-    phone = tables.Column(verbose_name=_("phone"), orderable=False)
+    # empty_values=(): render_phone runs for a customer with only a mobile number as well.
+    phone = tables.Column(verbose_name=_("phone"), orderable=False, empty_values=())
     email = tables.Column(verbose_name=_("email"), orderable=False)
     actions = tables.TemplateColumn(template_name="customers/_pool_actions.html", verbose_name="", orderable=False)
 

@@ -48,7 +48,12 @@ def pool(request):
     qs = filterset.qs if filterset.is_bound else filterset.queryset
     table = PoolTable(qs.order_by("-pool_entered_at", "-id"))
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": CappedPaginator}).configure(table)
-    context = {"table": table, "filterset": filterset, "assign_form": AssignForm(), "config": get_config(Customer)}
+    assign_form = AssignForm()
+    if request.user.has_perm("customers.assign_customer"):
+        # Every row renders this dropdown: read the users once, not once per row.
+        owner = assign_form.fields["owner"]
+        owner.widget.choices = [("", owner.empty_label), *[(u.pk, str(u)) for u in owner.queryset]]
+    context = {"table": table, "filterset": filterset, "assign_form": assign_form, "config": get_config(Customer)}
     template = (
         "customers/pool.html#results" if request.htmx and request.htmx.target == "results" else "customers/pool.html"
     )
@@ -211,6 +216,8 @@ def review(request, pk):
 @login_required
 def duplicate_check(request):
     """As-you-type warning on the customer form (CUS-3, CUS-15)."""
+    if not (request.user.has_perm("customers.view_customer") or request.user.has_perm("customers.add_customer")):
+        raise PermissionDenied
     exclude = request.GET.get("exclude")
     matches = services.find_duplicates(
         name=request.GET.get("name", "")[:50],
@@ -223,6 +230,9 @@ def duplicate_check(request):
     return render(request, "customers/_duplicates.html", {"visible": visible, "hidden": hidden})
 
 
+CARE_PAGE_LIMIT = 500
+
+
 @login_required
 def care(request):
     if not request.user.has_perm("customers.view_customer"):
@@ -230,8 +240,8 @@ def care(request):
     from basedata.parameters import get_parameter
 
     days = request.GET.get("days")
-    days = int(days) if days and days.isdigit() and int(days) <= 366 else get_parameter("care_lookahead_days") or 7
-    items = selectors.upcoming_care(request.user, days=days)
+    days = int(days) if days and days.isdigit() and int(days) <= 92 else get_parameter("care_lookahead_days") or 7
+    items = selectors.upcoming_care(request.user, days=days, limit=CARE_PAGE_LIMIT)
     return render(request, "customers/care.html", {"items": items, "days": days})
 
 

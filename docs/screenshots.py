@@ -71,6 +71,27 @@ def shoot(page: Page, out: Path, name: str, *, full_page: bool = False) -> Path:
     return path
 
 
+def customer_pages(page: Page, base: str, out: Path) -> None:
+    """Customers list, 360° page, duplicate warning, public pool and overview charts."""
+    page.goto(f"{base}/customers/customers/")
+    shoot(page, out, "customers")
+    page.goto(f"{base}/customers/customers/?q=%E7%A7%91%E6%8A%80")  # 科技
+    shoot(page, out, "customers-search")
+    customer = first_object_url(page, f"{base}/customers/customers/?view=mine", r"/customers/customers/\d+/")
+    page.goto(f"{base}{customer}")
+    shoot(page, out, "customer-360")
+    name = page.locator("h2.page-title").inner_text().split("\n")[0].split("  ")[0].strip()
+    page.goto(f"{base}/customers/customers/add/")
+    page.fill("#id_name", name.split(" ")[0])
+    expect(page.locator("#duplicate-alert")).to_be_visible()
+    shoot(page, out, "customer-duplicate")
+    page.goto(f"{base}/customers/pool/")
+    shoot(page, out, "customer-pool")
+    page.goto(f"{base}/customers/overview/")
+    page.wait_for_selector(".crm-chart canvas", timeout=TIMEOUT)
+    shoot(page, out, "customer-overview")
+
+
 def run(base: str, out: Path, language: str, username: str, password: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     base = base.rstrip("/")
@@ -112,6 +133,8 @@ def run(base: str, out: Path, language: str, username: str, password: str) -> No
         expect(page.locator("#search-hits a").first).to_be_visible()
         shoot(page, out, "search")
         page.keyboard.press("Escape")
+
+        customer_pages(page, base, out)
 
         page.goto(f"{base}/accounts/users/")
         shoot(page, out, "users")

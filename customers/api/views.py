@@ -1,9 +1,16 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api.viewsets import ScopedModelViewSet
@@ -24,6 +31,8 @@ from .serializers import (
     TransferSerializer,
 )
 
+JOB_PARAMETER = OpenApiParameter("job", int, OpenApiParameter.PATH, description="Import job id")
+
 
 class CustomerViewSet(ScopedModelViewSet):
     """Customers in the caller's data scope. Workflow transitions are POST actions."""
@@ -38,6 +47,10 @@ class CustomerViewSet(ScopedModelViewSet):
         "owner_history": "view",
         "duplicates": "view",
         "review": "view",
+        "export": "export",
+        "import_upload": "import",
+        "import_job": "import",
+        "import_confirm": "import",
     }
 
     @property
@@ -172,3 +185,121 @@ class CustomerViewSet(ScopedModelViewSet):
         )
         visible, hidden = selectors.duplicate_summary(request.user, matches)
         return Response({"visible": [{"id": c.pk, "code": c.code, "name": c.name} for c in visible], "hidden": hidden})
+
+    # --- export and import (CUS-10): the same engine, checks and audit as the web screens -----
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", str, enum=["xlsx", "csv"], description="default xlsx")],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The filtered list (same query parameters as the list) as XLSX or CSV; audited."""
+        from core.audit import audit_log
+        from core.exporting import export_response
+
+        queryset = self.filter_queryset(self.get_queryset())
+        fmt = "csv" if request.query_params.get("file_format") == "csv" else "xlsx"
+        params = {k: v for k, v in request.query_params.items() if k not in {"file_format", "page"} and v}
+        audit_log(
+            actor=request.user,
+            action="export",
+            model=Customer,
+            object_repr=str(Customer._meta.verbose_name_plural),
+            message=f"{fmt}; filter: {urlencode(params) or '-'}",
+        )
+        return export_response(queryset, self.config.export_fields, fmt, self.config.url_base)
+
+    def _check_import(self):
+        if not self.request.user.has_perm("customers.add_customer"):
+            raise PermissionDenied()
+
+    def _job(self, pk):
+        from core.models import ImportJob
+
+        return get_object_or_404(ImportJob, pk=pk, model_label=self.config.label, created_by=self.request.user)
+
+    def _job_data(self, job):
+        return {
+            "id": job.pk,
+            "file": job.original_name,
+            "status": job.status,
+            "total_rows": job.total_rows,
+            "processed_rows": job.processed_rows,
+            "valid_rows": job.valid_rows,
+            "created_rows": job.created_rows,
+            "updated_rows": job.updated_rows,
+            "skipped_rows": job.skipped_rows,
+            "message": job.message,
+            "errors": job.errors,
+        }
+
+    @extend_schema(
+        request=inline_serializer(
+            "CustomerImportUpload",
+            {
+                "file": serializers.FileField(),
+                "duplicate_strategy": serializers.ChoiceField(["skip", "update", "create"], default="skip"),
+                "target": serializers.ChoiceField(["me", "owner", "pool"], default="me"),
+                "owner": serializers.IntegerField(required=False),
+            },
+        ),
+        responses={202: OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_upload(self, request):
+        """Upload an XLSX/CSV file: every row is checked (nothing saved); read the report, then confirm."""
+        from core.importing import ImportSpec, read_table
+        from core.models import ImportJob
+        from core.tasks import import_job_run
+
+        from ..importing import CustomerImportForm
+
+        self._check_import()
+        data = {
+            "duplicate_strategy": request.data.get("duplicate_strategy") or "skip",
+            "target": request.data.get("target") or "me",
+            "owner": request.data.get("owner") or "",
+        }
+        form = CustomerImportForm(data, request.FILES, user=request.user)
+        if not form.is_valid():
+            raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+        upload = form.cleaned_data["file"]
+        try:
+            header, _rows = read_table(upload, upload.name)
+            ImportSpec(self.config).map_header(header)
+        except ValidationError as e:
+            raise ValidationError({"file": e.messages}) from e
+        upload.seek(0)
+        job = ImportJob.objects.create(
+            model_label=self.config.label,
+            file=upload,
+            original_name=upload.name[:255],
+            options=form.import_options(),
+            created_by=request.user,
+        )
+        transaction.on_commit(lambda: import_job_run(job.pk, request.user.pk, False))
+        return Response(self._job_data(job), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, parameters=[JOB_PARAMETER])
+    @action(detail=False, methods=["get"], url_path=r"import/(?P<job>\d+)")
+    def import_job(self, request, job=None):
+        """Progress and report (row, column, reason) of an import."""
+        return Response(self._job_data(self._job(job)))
+
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT}, parameters=[JOB_PARAMETER])
+    @action(detail=False, methods=["post"], url_path=r"import/(?P<job>\d+)/confirm")
+    def import_confirm(self, request, job=None):
+        """Import the valid rows of a checked upload (once: a second confirmation is refused)."""
+        from core.models import ImportJob
+        from core.tasks import import_job_run
+
+        self._check_import()
+        job = self._job(job)
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED, valid_rows__gt=0).update(
+            status=ImportJob.Status.PENDING
+        )
+        if not claimed:
+            raise ValidationError({"status": [_("This import has no checked rows to import.")]})
+        transaction.on_commit(lambda: import_job_run(job.pk, request.user.pk, True))
+        job.refresh_from_db()
+        return Response(self._job_data(job), status=status.HTTP_202_ACCEPTED)
