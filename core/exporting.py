@@ -55,7 +55,8 @@ def cell_value(obj, name):
 
 
 def iter_rows(queryset, fields, chunk_size=2000):
-    for obj in queryset.iterator(chunk_size=chunk_size) if not queryset._prefetch_related_lookups else queryset:
+    # iterator() keeps memory flat; with a chunk size it also honours prefetch_related.
+    for obj in queryset.iterator(chunk_size=chunk_size):
         yield [escape_cell(cell_value(obj, f)) for f in fields]
 
 

@@ -13,8 +13,19 @@ from core.demo import grant, register_seeder
 from core.search_tokens import make_tokens
 
 ALL_CUSTOMER = "customers.customer:*"
+MANAGE_CUSTOMER = (
+    "customers.customer:view,add,change,delete,export,import,assign,transfer,claim,release,save_duplicate,merge,review"
+)
+MANAGE_CHILD = "view,add,change,delete,export,import"
 grant("admin", ALL_CUSTOMER, "customers.contact:*", "customers.followup:*", "customers.tag:*")
-grant("sales_manager", ALL_CUSTOMER, "customers.contact:*", "customers.followup:*", "customers.tag:view,add,change")
+# Purging from the recycle bin stays with administrators (CUS-9).
+grant(
+    "sales_manager",
+    MANAGE_CUSTOMER,
+    f"customers.contact:{MANAGE_CHILD}",
+    f"customers.followup:{MANAGE_CHILD}",
+    "customers.tag:view,add,change",
+)
 grant(
     "account_manager",
     "customers.customer:view,add,change,delete,export,import,claim,release",

@@ -144,6 +144,13 @@ class Customer(BusinessModel, OwnedModel):
         return reverse("customers:customer", args=[self.pk])
 
     @classmethod
+    def search_queryset(cls, queryset, query):
+        """Global search (Ctrl+K) uses the token index: pinyin and initials work there too."""
+        from .search import search_customers
+
+        return search_customers(queryset, query)
+
+    @classmethod
     def scope_queryset(cls, queryset, user, action):
         q = owned_scope_q(user)
         if q is not None:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.navigation import MenuItem, register_group, register_item
 from core.registry import ModelConfig, Tab, register
 
+from .api.serializers import ContactSerializer, FollowUpSerializer
 from .filtersets import ContactFilterSet, CustomerFilterSet, FollowUpFilterSet, TagFilterSet
 from .forms import CUSTOMER_FIELDS, ContactForm, CustomerForm, FollowUpForm
 from .importing import CustomerImportForm, run_customer_import
@@ -72,7 +73,9 @@ def _detail_context(obj, user):
     figures = []
     for provider in key_figures:
         figures.extend(provider(obj))
-    return {"key_figures": figures}
+    from .selectors import customer_timeline
+
+    return {"key_figures": figures, "timeline": customer_timeline(obj)}
 
 
 register(
@@ -236,6 +239,7 @@ register(
         filterset=ContactFilterSet,
         table=ContactTable,
         service=contact_service,
+        serializer=ContactSerializer,
         select_related=["customer"],
         ordering=["-created_at", "-id"],
         menu_group="customers",
@@ -265,6 +269,7 @@ register(
         filterset=FollowUpFilterSet,
         table=FollowUpTable,
         service=followup_service,
+        serializer=FollowUpSerializer,
         select_related=["customer", "channel", "created_by"],
         ordering=["-happened_at", "-id"],
         menu_group="customers",

@@ -302,7 +302,11 @@ class RecycleBinView(ConfigView):
 class ObjectRestoreView(ConfigView):
     def post(self, request, pk):
         obj = self.get_object("change", deleted=True)
-        self.config.service.restore(actor=request.user, instance=obj)
+        try:
+            self.config.service.restore(actor=request.user, instance=obj)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+            return HttpResponseRedirect(self.config.url("recycle_bin"))
         messages.success(request, _("Restored %(name)s.") % {"name": obj})
         return HttpResponseRedirect(self.config.url("recycle_bin"))
 
