@@ -81,7 +81,7 @@ def main():
 
     print("\nsearch SQL alone (all customers, unscoped), 50 rows:")
     print(f"{'query':20} {'p50 ms':>8} {'p95 ms':>8} {'rows':>6}")
-    for q in ["科", "科技", "龙虎", "东方星辰", "lh", "longhu", "138"]:
+    for q in ["科", "科技", "龙虎", "东方星辰", "lh", "longhu", "lhkj", "1380013"]:
         times = []
         for _ in range(args.repeat):
             started = time.perf_counter()

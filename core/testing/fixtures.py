@@ -22,7 +22,9 @@ PERSONAS = ("alice", "bob", "charlie", "manager", "exec", "agent", "admin")
 @pytest.fixture
 def org(db):
     from accounts.demo import seed_organisation
+    from core.demo import seeders
 
+    seeders()  # import every app's demo.py first: role grants must not depend on test order
     return seed_organisation(password="demo-pass-2026")
 
 
