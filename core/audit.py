@@ -91,4 +91,6 @@ def audit_bulk(*, actor, action, objects, message=""):
                 message=message[:1000],
             )
         )
-    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    from .bulk import fast_insert
+
+    fast_insert(AuditEntry, entries)

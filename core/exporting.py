@@ -65,7 +65,29 @@ class _Echo:
         return value
 
 
+def _related_paths(model, fields):
+    """select_related / prefetch_related paths for the exported columns (no query per row)."""
+    joins, prefetch = set(), set()
+    for name in fields:
+        current, path = model, []
+        for part in name.split("__"):
+            field = current._meta.get_field(part)
+            if field.many_to_many:
+                prefetch.add("__".join([*path, part]))
+                break
+            if not field.is_relation:
+                break
+            path.append(part)
+            joins.add("__".join(path))
+            current = field.related_model
+    return sorted(joins), sorted(prefetch)
+
+
 def export_response(queryset, fields, fmt, filename):
+    joins, prefetch = _related_paths(queryset.model, fields)
+    queryset = queryset.select_related(*joins)
+    if prefetch:
+        queryset = queryset.prefetch_related(*prefetch)
     headers = [field_label(queryset.model, f) for f in fields]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from basedata.models import DictItem, Region
 from basedata.parameters import get_parameter
 from core.audit import audit_bulk, audit_log
+from core.bulk import fast_insert
 from core.forms import ImportUploadForm
 from core.importing import ImportSpec, read_table
 from core.search_tokens import make_tokens
@@ -242,8 +243,9 @@ def _commit(job, user, owner, to_create, to_update, errors):
             c.search_text = make_tokens(c.code, c.phone, c.mobile, c.email, names=[c.name, c.short_name])
             objs.append(c)
         with transaction.atomic():
-            Customer.objects.bulk_create(objs, batch_size=1000)
-            OwnerHistory.objects.bulk_create(
+            fast_insert(Customer, objs)
+            fast_insert(
+                OwnerHistory,
                 [
                     OwnerHistory(
                         customer=c,
