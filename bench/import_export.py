@@ -26,6 +26,7 @@ def make_file(path, rows):
     import xlsxwriter
 
     cities = ["北京", "上海", "广州", "深圳", "杭州", "成都"]
+    run = int(time.time()) % 100000  # new names on every run: the import must create, not skip
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet()
     sheet.write_row(0, 0, ["customer name", "level", "industry", "province", "mobile", "email", "address"])
@@ -34,12 +35,12 @@ def make_file(path, rows):
             i + 1,
             0,
             [
-                f"{cities[i % 6]}导入测试{i}科技有限公司",
+                f"{cities[i % 6]}导入{run}测试{i}科技有限公司",
                 "重要客户" if i % 3 else "普通客户",
                 "信息技术",
                 "广东省",
-                f"139{i:08d}",
-                f"imp{i}@bench.cn",
+                f"1{50 + run % 40}{i:08d}",
+                f"imp{run}-{i}@bench.cn",
                 f"测试路{i}号",
             ],
         )
