@@ -55,6 +55,26 @@ class HttpsURLField(forms.URLField):
         super().__init__(**kwargs)
 
 
+CONTACT_FIELDS = [
+    "customer",
+    "name",
+    "gender",
+    "salutation",
+    "position",
+    "department_name",
+    "office_phone",
+    "mobile",
+    "email",
+    "qq",
+    "wechat",
+    "birthday",
+    "is_primary",
+    "education",
+    "hobbies",
+    "notes",
+]
+
+
 class CustomerForm(ScopedModelForm):
     confirm_duplicate = forms.BooleanField(
         label=_("Save even though a similar customer exists"),
@@ -111,24 +131,7 @@ class CustomerForm(ScopedModelForm):
 class ContactForm(ScopedModelForm):
     class Meta:
         model = Contact
-        fields = [
-            "customer",
-            "name",
-            "gender",
-            "salutation",
-            "position",
-            "department_name",
-            "office_phone",
-            "mobile",
-            "email",
-            "qq",
-            "wechat",
-            "birthday",
-            "is_primary",
-            "education",
-            "hobbies",
-            "notes",
-        ]
+        fields = CONTACT_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "birthday": forms.DateInput()}
 
     def __init__(self, *args, **kwargs):
@@ -170,13 +173,7 @@ class FollowUpForm(ScopedModelForm):
         if self.instance.pk:
             self.fields["customer"].disabled = True
 
-    def clean(self):
-        data = super().clean()
-        if data.get("next_followup_at") and data.get("happened_at") and data["next_followup_at"] <= data["happened_at"]:
-            self.add_error("next_followup_at", _("The next follow-up must be after this one."))
-        if data.get("contact") and data.get("customer") and data["contact"].customer_id != data["customer"].pk:
-            self.add_error("contact", _("This contact belongs to another customer."))
-        return data
+    # The follow-up rules are checked once, in FollowUpService; the edit view shows its errors per field.
 
 
 class ReasonForm(forms.Form):

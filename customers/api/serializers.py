@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from core.api.serializers import CrmModelSerializer
 
-from ..forms import CUSTOMER_FIELDS
+from ..forms import CONTACT_FIELDS, CUSTOMER_FIELDS
 from ..models import Contact, Customer, FollowUp, OwnerHistory
 
 
@@ -80,26 +80,7 @@ class PoolCustomerSerializer(serializers.ModelSerializer):
 class ContactSerializer(CrmModelSerializer):
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "customer",
-            "name",
-            "gender",
-            "salutation",
-            "position",
-            "department_name",
-            "office_phone",
-            "mobile",
-            "email",
-            "qq",
-            "wechat",
-            "birthday",
-            "is_primary",
-            "education",
-            "hobbies",
-            "notes",
-            "version",
-        ]
+        fields = ["id", *CONTACT_FIELDS, "version"]
 
 
 class FollowUpSerializer(CrmModelSerializer):
@@ -121,18 +102,8 @@ class FollowUpSerializer(CrmModelSerializer):
         ]
         read_only_fields = ["created_by", "created_at"]
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if (
-            attrs.get("next_followup_at")
-            and attrs.get("happened_at")
-            and attrs["next_followup_at"] <= attrs["happened_at"]
-        ):
-            raise serializers.ValidationError({"next_followup_at": ["The next follow-up must be after this one."]})
-        contact, customer = attrs.get("contact"), attrs.get("customer")
-        if contact and customer and contact.customer_id != customer.pk:
-            raise serializers.ValidationError({"contact": ["This contact belongs to another customer."]})
-        return attrs
+    # Follow-up rules (next date after this one, contact of the same customer) live in
+    # FollowUpService, so web and API give the same, translated messages.
 
 
 class OwnerHistorySerializer(serializers.ModelSerializer):
