@@ -61,7 +61,11 @@ def main():
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
-    ids = list(Customer.objects.filter(in_pool=False, owner__username="alice").values_list("pk", flat=True)[:500])
+    # 360° pages each user may open (a customer outside one's scope is a 404, counted as an error).
+    ids = {
+        user.pk: list(Customer.objects.visible_to(user, "view").order_by("-id").values_list("pk", flat=True)[:500])
+        for user in users
+    }
     words = ["科技", "龙虎", "华信", "物流", "lh", "wj", "贸易", "东方"]
 
     env = {**os.environ, "CRM_ENV": "development", "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
@@ -88,12 +92,12 @@ def main():
     try:
         if not wait_port(PORT):
             sys.exit("server did not start")
-        results, lock = [], threading.Lock()
+        results, lock, failures = [], threading.Lock(), {}
         stop_at = time.monotonic() + args.duration
 
         def user_loop(n):
             rng = random.Random(n)
-            cookie = cookies[n % len(cookies)]
+            cookie, user_ids = cookies[n % len(cookies)], ids[users[n % len(users)].pk]
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
             time.sleep(rng.uniform(0, args.think))  # spread the start
             while time.monotonic() < stop_at:
@@ -102,8 +106,8 @@ def main():
                     path = f"/customers/customers/?page={rng.randint(1, 5)}"
                 elif kind == "search":
                     path = f"/customers/customers/?q={rng.choice(words)}"
-                elif kind == "detail" and ids:
-                    path = f"/customers/customers/{rng.choice(ids)}/"
+                elif kind == "detail" and user_ids:
+                    path = f"/customers/customers/{rng.choice(user_ids)}/"
                 else:
                     path = "/customers/customers/?view=mine"
                 from urllib.parse import quote
@@ -116,7 +120,12 @@ def main():
                     response = conn.getresponse()
                     response.read()
                     ok = response.status == 200
-                except (OSError, http.client.HTTPException):
+                    if not ok:
+                        with lock:
+                            failures.setdefault((response.status, response.getheader("Location")), path)
+                except (OSError, http.client.HTTPException) as exc:
+                    with lock:
+                        failures.setdefault((type(exc).__name__, str(exc)[:80]), path)
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
                 with lock:
@@ -149,6 +158,8 @@ def main():
         k = [r[1] for r in results if r[0] == kind]
         if k:
             print(f"  {kind:7} n={len(k):5d}  p50 {percentile(k, 50):6.0f}  p95 {percentile(k, 95):6.0f}")
+    for (status, detail), path in list(failures.items())[:10]:
+        print(f"  failure: {status} {detail or ''} (first seen on {path})")
     print("(client-measured; the load generator shares the machine's 2 cores with the server)")
 
 

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .widgets import speed_up
+
 
 class BaseFilterSet(django_filters.FilterSet):
     """Every model's FilterSet: a free-text `q` over `search_fields` plus declared filters.
@@ -25,7 +27,7 @@ class BaseFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for f in self.form.fields.values():
-            widget = f.widget
+            widget = speed_up(f.widget)
             css = (
                 "form-select form-select-sm"
                 if widget.__class__.__name__.endswith("Select")

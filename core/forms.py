@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .widgets import speed_up
+
 
 def restrict_choices(fields, user):
     """Offer only rows the user may see in every model-choice dropdown (house rule 2)."""
@@ -20,7 +22,7 @@ class ScopedModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         restrict_choices(self.fields, user)
         for f in self.fields.values():
-            widget = f.widget
+            widget = speed_up(f.widget)
             if isinstance(widget, forms.Select | forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select")
             elif isinstance(widget, forms.CheckboxInput):

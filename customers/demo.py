@@ -228,7 +228,8 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
             province = rng.choice(provinces)
             created_at = now - timedelta(days=rng.randrange(720), minutes=rng.randrange(1440))
             mobile = _mobile(rng)
-            people = [(rng.choice(SURNAMES) + rng.choice(GIVEN), _mobile(rng)) for _ in range(1 + index % 2)]
+            n_people = 2 if n >= 10000 else 1 + index % 2  # bulk: 2 contacts a customer (issue #3 figures)
+            people = [(rng.choice(SURNAMES) + rng.choice(GIVEN), _mobile(rng)) for _ in range(n_people)]
             c = Customer(
                 code=next(codes),
                 name=name[:50],

@@ -3,20 +3,25 @@
 
     .venv/bin/python docs/screenshots.py                         # http://127.0.0.1:8000, English
     .venv/bin/python docs/screenshots.py http://127.0.0.1:8765 --lang zh-hans --out docs/img/zh
+    .venv/bin/python docs/screenshots.py http://127.0.0.1:8765 --only customers   # one group only
 
 Needs a server with the demo data (`manage.py seed_demo`), background jobs running (`make run`,
 or HUEY_IMMEDIATE=1 for a bare runserver) and Debian's chromium at
 /usr/bin/chromium (override with CRM_CHROMIUM); no browser is downloaded. Logs in as the demo
 admin, visits each page and writes one PNG per page to --out (default docs/img/). Pages are
 captured at 1280x800, so each file stays well under 300 KB. The admin's language is restored
-at the end. The only other trace it leaves is one checked-but-not-imported import job.
+at the end. Traces it leaves in the demo data: per run, one checked-but-not-imported import job
+for dictionary items and one for customers; two customers deleted and restored (audit entries);
+once per language, one follow-up (with a to-do for the owner) on the customer of the 360° page.
 """
 
 import argparse
 import os
 import re
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -42,6 +47,8 @@ IMPORT_SAMPLE = (
     "customer_level,docs-sample-2,,Label missing,91,yes\n"
     "no_such_dictionary,docs-sample-3,未知字典,Unknown dictionary,92,yes\n"
 ).encode()
+# Groups of pictures for --only: the getting-started guide's, then the customers guide's.
+GROUPS = ["start", "admin", "customers"]
 
 
 def first_object_url(page: Page, list_url: str, pattern: str) -> str:
@@ -71,32 +78,169 @@ def shoot(page: Page, out: Path, name: str, *, full_page: bool = False) -> Path:
     return path
 
 
-def customer_pages(page: Page, base: str, out: Path) -> None:
-    """Customers list, 360° page, duplicate warning, public pool and overview charts."""
+# Texts the customer pages type in, per UI language (the demo data itself is Chinese).
+CUSTOMER_TEXTS = {
+    "en": {
+        "followup": "Demo of the new version; quote sent",
+        "place": "Customer's office",
+        "import_header": "customer name,short name,level,source,industry,province,city,mobile,email",
+        "import_rows": [
+            "深圳星河电子有限公司,星河电子,Key account,Trade fair,Information technology,广东,深圳,13912345678,"
+            "info@xinghe.example.cn",
+            "成都蓝海物流有限公司,蓝海物流,Regular,Referral,Logistics,四川,成都,13698765432,",
+            "{existing},,Regular,,,,,,",
+            "武汉光谷生物有限公司,,Regular,Website,Healthcare,湖北,武汉,1234567,",
+            "青岛海风贸易有限公司,,Diamond,,,山东,青岛,,",
+            ",无名公司,Regular,,,,,,",
+            "深圳星河电子有限公司,,Key account,,,,,,",
+        ],
+    },
+    "zh-hans": {
+        "followup": "演示新版本，已发送报价",
+        "place": "客户办公室",
+        "import_header": "客户名称,简称,级别,来源,行业,省份,城市,手机,电子邮箱",
+        "import_rows": [
+            "深圳星河电子有限公司,星河电子,重点客户,展会,信息技术,广东,深圳,13912345678,info@xinghe.example.cn",
+            "成都蓝海物流有限公司,蓝海物流,普通客户,客户介绍,交通物流,四川,成都,13698765432,",
+            "{existing},,普通客户,,,,,,",
+            "武汉光谷生物有限公司,,普通客户,网站,医疗健康,湖北,武汉,1234567,",
+            "青岛海风贸易有限公司,,钻石客户,,,山东,青岛,,",
+            ",无名公司,普通客户,,,,,,",
+            "深圳星河电子有限公司,,重点客户,,,,,,",
+        ],
+    },
+}
+CUSTOMER_URL = r"/customers/customers/\d+/"
+
+
+def customer_links(page: Page, list_url: str) -> list[str]:
+    """Detail-page hrefs of the customers on one list page, in list order, without repeats."""
+    page.goto(list_url)
+    hrefs = page.locator("#results a[href]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    return list(dict.fromkeys(h for h in hrefs if re.fullmatch(CUSTOMER_URL, h or "")))
+
+
+def showcase_customer(page: Page, base: str, nth: int) -> str:
+    """The nth (0-based) tagged customer, by code, with an owner, two contacts and three follow-ups.
+
+    Each language takes its own customer, so the follow-up the script adds shows up in one language."""
     page.goto(f"{base}/customers/customers/")
-    shoot(page, out, "customers")
-    page.goto(f"{base}/customers/customers/?q=%E7%A7%91%E6%8A%80")  # 科技
-    shoot(page, out, "customers-search")
-    customer = first_object_url(page, f"{base}/customers/customers/?view=mine", r"/customers/customers/\d+/")
+    tags = page.locator("#id_tags option").evaluate_all("els => els.map(e => e.value).filter(Boolean)")
+    query = "&".join(f"tags={t}" for t in tags)
+    found = 0
+    for href in customer_links(page, f"{base}/customers/customers/?{query}&sort=code&per_page=100"):
+        page.goto(f"{base}{href}")
+        rich = (
+            page.locator("#owner-name").inner_text().strip() not in ("", "—")
+            and page.locator("#tab-contacts tbody td a").count() >= 2
+            and page.locator("#tab-followups .crm-timeline li a").count() >= 3
+        )
+        if rich:
+            if found == nth:
+                return href
+            found += 1
+    raise SystemExit("no demo customer with an owner, two contacts and three follow-ups: run manage.py seed_demo")
+
+
+def add_followup(page: Page, base: str, customer: str, texts: dict) -> None:
+    """Record a follow-up with a next date through the form, once (the 360° timeline then shows it)."""
     page.goto(f"{base}{customer}")
+    if page.locator("#tab-followups").get_by_text(texts["followup"]).count():
+        return
+    page.click("#add-followup")
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0)
+    page.select_option("#id_channel", index=1)
+    page.fill("#id_happened_at", f"{now - timedelta(hours=1):%Y-%m-%dT%H:%M}")
+    page.fill("#id_place", texts["place"])
+    page.fill("#id_summary", texts["followup"])
+    page.fill("#id_next_followup_at", f"{now + timedelta(days=7):%Y-%m-%dT10:00}")
+    page.click("#save")
+    page.wait_for_load_state("networkidle")
+
+
+def customer_pages(page: Page, base: str, out: Path, language: str) -> None:
+    """Customer list (filter, pinyin search), duplicate warning, 360° page, public pool, import check
+    report, overview charts and recycle bin. Adds one follow-up per language (once), leaves one checked,
+    never imported, import job per run, and restores the two customers it deletes."""
+    texts = CUSTOMER_TEXTS[language]
+    customers = f"{base}/customers/customers/"
+
+    # The list with a filter chosen in the filter bar (htmx reloads the results) and two rows ticked.
+    page.goto(customers)
+    page.select_option("#id_level", index=1)
+    expect(page).to_have_url(re.compile(r"level="), timeout=TIMEOUT)
+    page.wait_for_load_state("networkidle")
+    boxes = page.locator("#results tbody input[name=pk]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    expect(page.locator("#bulk-count")).to_have_text("2")
+    shoot(page, out, "customers")
+
+    page.goto(f"{customers}?q=xiamen")  # pinyin of 厦门
+    # Scroll the search box up under the top bar: more result rows, the query still in view.
+    page.mouse.wheel(0, page.locator("label[for=id_q]").bounding_box()["y"] - 70)
+    page.wait_for_timeout(300)
+    shoot(page, out, "customers-search")
+
+    customer = showcase_customer(page, base, 0 if language == "en" else 1)
+    add_followup(page, base, customer, texts)
+    page.goto(f"{base}{customer}")
+    name = page.title().split(" · ")[0].strip()
+    page.click("a[href='#tab-followups']")
+    expect(page.locator("#tab-followups")).to_be_visible()
     shoot(page, out, "customer-360")
-    name = page.locator("h2.page-title").inner_text().split("\n")[0].split("  ")[0].strip()
-    page.goto(f"{base}/customers/customers/add/")
-    page.fill("#id_name", name.split(" ")[0])
-    expect(page.locator("#duplicate-alert")).to_be_visible()
+
+    # New customer: the name without its legal suffix still finds the existing company.
+    page.goto(f"{customers}add/")
+    page.fill("#id_name", name.removesuffix("有限公司"))
+    expect(page.locator("#duplicate-alert")).to_be_visible(timeout=TIMEOUT)
     shoot(page, out, "customer-duplicate")
+
     page.goto(f"{base}/customers/pool/")
+    # The table is wider than the screen: scroll it to its right end, where Claim and Assign are.
+    page.locator("#results .table-responsive").evaluate("el => { el.scrollLeft = el.scrollWidth; }")
     shoot(page, out, "customer-pool")
+
+    # Import check (dry run): upload a small file and read the report; never confirmed.
+    page.goto(f"{customers}import/")
+    sample = "\n".join([texts["import_header"], *texts["import_rows"]]).replace("{existing}", name) + "\n"
+    page.set_input_files(
+        "input[type=file]", {"name": "customers.csv", "mimeType": "text/csv", "buffer": sample.encode()}
+    )
+    page.click("#import-form button#upload")
+    expect(page.locator("#valid-rows")).to_be_visible(timeout=60_000)  # the check runs as a job
+    shoot(page, out, "customer-import-report")
+
     page.goto(f"{base}/customers/overview/")
     page.wait_for_selector(".crm-chart canvas", timeout=TIMEOUT)
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": 1000})  # the first row of charts too
+    page.wait_for_timeout(1000)  # let the charts resize and finish their animation
     shoot(page, out, "customer-overview")
+    page.set_viewport_size(VIEWPORT)
+
+    # Recycle bin: delete the two customers with the highest codes, picture the bin, restore them.
+    deleted = []
+    for href in customer_links(page, f"{customers}?sort=-code")[:2]:
+        page.goto(f"{base}{href}")
+        deleted.append(page.title().split(" · ")[0].strip())
+        page.click("#delete-button")
+        page.click("#confirm-delete")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{customers}recycle-bin/")
+    shoot(page, out, "customer-recycle-bin")
+    for label in deleted:
+        page.locator("tr", has_text=label).first.get_by_role("button").first.click()  # Restore
+        expect(page.locator("tr", has_text=label)).to_have_count(0)
 
 
-def run(base: str, out: Path, language: str, username: str, password: str) -> None:
+def run(base: str, out: Path, language: str, username: str, password: str, groups=GROUPS) -> None:
     out.mkdir(parents=True, exist_ok=True)
     base = base.rstrip("/")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        # Chromium takes its own UI language (date inputs: 年/月/日) from LANGUAGE, given the Debian
+        # package chromium-l10n; without it, dates show as mm/dd/yyyy in both languages.
+        ui_env = {**os.environ, "LANGUAGE": "en_US" if language == "en" else "zh_CN"}
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS, env=ui_env)
         context = browser.new_context(
             viewport=VIEWPORT,
             locale="en-US" if language == "en" else "zh-CN",
@@ -110,7 +254,8 @@ def run(base: str, out: Path, language: str, username: str, password: str) -> No
         page.goto(f"{base}/accounts/login/")
         page.click("#login-lang-en" if language == "en" else "#login-lang-zh")
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[language])
-        shoot(page, out, "login")
+        if "start" in groups:
+            shoot(page, out, "login")
 
         page.fill("#id_username", username)
         page.fill("#id_password", password)
@@ -120,50 +265,13 @@ def run(base: str, out: Path, language: str, username: str, password: str) -> No
         if original != HTML_LANG[language]:
             set_language(page, language)
 
-        shoot(page, out, "workbench")
-
-        page.click("#bell")
-        expect(page.locator("#bell-items .card")).to_be_visible()
-        shoot(page, out, "notifications")
-        page.keyboard.press("Escape")
-
-        page.keyboard.press("Control+k")
-        expect(page.locator("#search-input")).to_be_focused()
-        page.fill("#search-input", "ali")
-        expect(page.locator("#search-hits a").first).to_be_visible()
-        shoot(page, out, "search")
-        page.keyboard.press("Escape")
-
-        customer_pages(page, base, out)
-
-        page.goto(f"{base}/accounts/users/")
-        shoot(page, out, "users")
-
-        role = first_object_url(page, f"{base}/accounts/roles/", r"/accounts/roles/\d+/")
-        page.goto(f"{base}{role}edit/")
-        shoot(page, out, "role-edit")
-
-        page.goto(f"{base}/basedata/dictionary-items/")
-        shoot(page, out, "dictionary-items")
-
-        page.goto(f"{base}/basedata/dictionary-items/import/")
-        shoot(page, out, "import")
-        page.set_input_files(
-            "input[type=file]", {"name": "dictionary-items.csv", "mimeType": "text/csv", "buffer": IMPORT_SAMPLE}
-        )
-        page.click("#import-form button#upload")
-        expect(page.locator("#valid-rows")).to_be_visible(timeout=60_000)  # the check runs as a job
-        shoot(page, out, "import-report")
-
-        page.goto(f"{base}/accounts/audit-log/")
-        shoot(page, out, "audit-log")
-
-        page.goto(f"{base}/accounts/profile/")
-        shoot(page, out, "profile-tokens")
-
-        page.goto(f"{base}/api/docs/")
-        page.wait_for_selector(".swagger-ui .info", timeout=TIMEOUT)
-        shoot(page, out, "api-docs")
+        if "start" in groups:
+            start_pages(page, out)
+        if "admin" in groups:
+            admin_pages(page, base, out)
+        # Last: it adds a follow-up and deletes/restores customers, which the audit log would show.
+        if "customers" in groups:
+            customer_pages(page, base, out, language)
 
         if original != HTML_LANG[language]:  # give the admin their language back
             page.goto(f"{base}/")
@@ -171,15 +279,70 @@ def run(base: str, out: Path, language: str, username: str, password: str) -> No
         browser.close()
 
 
+def start_pages(page: Page, out: Path) -> None:
+    """Workbench, notification menu and global search (getting started)."""
+    shoot(page, out, "workbench")
+
+    page.click("#bell")
+    expect(page.locator("#bell-items .card")).to_be_visible()
+    shoot(page, out, "notifications")
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("Control+k")
+    expect(page.locator("#search-input")).to_be_focused()
+    page.fill("#search-input", "ali")
+    expect(page.locator("#search-hits a").first).to_be_visible()
+    shoot(page, out, "search")
+    page.keyboard.press("Escape")
+
+
+def admin_pages(page: Page, base: str, out: Path) -> None:
+    """Users, roles, dictionaries, the generic import, audit log, profile and API docs (getting started)."""
+    page.goto(f"{base}/accounts/users/")
+    shoot(page, out, "users")
+
+    role = first_object_url(page, f"{base}/accounts/roles/", r"/accounts/roles/\d+/")
+    page.goto(f"{base}{role}edit/")
+    shoot(page, out, "role-edit")
+
+    page.goto(f"{base}/basedata/dictionary-items/")
+    shoot(page, out, "dictionary-items")
+
+    page.goto(f"{base}/basedata/dictionary-items/import/")
+    shoot(page, out, "import")
+    page.set_input_files(
+        "input[type=file]", {"name": "dictionary-items.csv", "mimeType": "text/csv", "buffer": IMPORT_SAMPLE}
+    )
+    page.click("#import-form button#upload")
+    expect(page.locator("#valid-rows")).to_be_visible(timeout=60_000)  # the check runs as a job
+    shoot(page, out, "import-report")
+
+    page.goto(f"{base}/accounts/audit-log/")
+    shoot(page, out, "audit-log")
+
+    page.goto(f"{base}/accounts/profile/")
+    shoot(page, out, "profile-tokens")
+
+    page.goto(f"{base}/api/docs/")
+    page.wait_for_selector(".swagger-ui .info", timeout=TIMEOUT)
+    shoot(page, out, "api-docs")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url", nargs="?", default="http://127.0.0.1:8000", help="running server (default %(default)s)")
     parser.add_argument("--out", type=Path, default=HERE / "img", help="folder for the PNGs (default docs/img)")
     parser.add_argument("--lang", choices=sorted(HTML_LANG), default="en", help="UI language (default %(default)s)")
+    parser.add_argument(
+        "--only",
+        choices=GROUPS,
+        action="append",
+        help="take only this group of pictures (start, admin: getting started; customers); repeatable",
+    )
     parser.add_argument("--user", default="admin")
     parser.add_argument("--password", default=os.environ.get("CRM_DEMO_PASSWORD", "demo-pass-2026"))
     args = parser.parse_args(argv)
-    run(args.url, args.out, args.lang, args.user, args.password)
+    run(args.url, args.out, args.lang, args.user, args.password, args.only or GROUPS)
     return 0
 
 
