@@ -1,7 +1,9 @@
 import django_filters
 from django.db.models import Q
+from django.forms import ModelChoiceField
 from django.utils.translation import gettext_lazy as _
 
+from .choice_cache import cache_model_choices
 from .widgets import speed_up
 
 
@@ -15,6 +17,9 @@ class BaseFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
 
+    # Filters whose choices depend on the requesting user: not cached across users.
+    per_user_choices: tuple = ()
+
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value or not self.search_fields:
@@ -26,7 +31,9 @@ class BaseFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for f in self.form.fields.values():
+        for name, f in self.form.fields.items():
+            if isinstance(f, ModelChoiceField) and name not in self.per_user_choices:
+                cache_model_choices(f, f"{type(self).__module__}.{type(self).__name__}.{name}")
             widget = speed_up(f.widget)
             css = (
                 "form-select form-select-sm"

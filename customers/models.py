@@ -135,6 +135,10 @@ class Customer(BusinessModel, OwnedModel):
             models.Index(fields=["department", "deleted_at", "-created_at"], name="customer_dept_idx"),
             models.Index(fields=["level", "province", "owner"], name="customer_level_prov_idx"),
             models.Index(fields=["in_pool", "last_followup_at"], name="customer_pool_idx"),
+            # The default list (newest first, live rows) reads this in order and stops after a page.
+            models.Index(
+                fields=["-created_at", "-id"], condition=models.Q(deleted_at__isnull=True), name="customer_recent_idx"
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +51,7 @@ class CustomerTable(CrmTable):
             "tags",
             "created_at",
         )
-        order_by = ("-created_at",)
+        order_by = ("-created_at", "-id")
 
     def render_tags(self, record):
         return format_html_join(
@@ -58,36 +59,53 @@ class CustomerTable(CrmTable):
         )
 
 
+NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
+
+
 class PoolTable(CrmTable):
-    name = tables.Column(verbose_name=_("customer name"))
-    # empty_values=(): render_phone runs for a customer with only a mobile number as well.
-    phone = tables.Column(verbose_name=_("phone"), orderable=False, empty_values=())
-    email = tables.Column(verbose_name=_("email"), orderable=False)
-    actions = tables.TemplateColumn(template_name="customers/_pool_actions.html", verbose_name="", orderable=False)
+    """The public pool, laid out to fit a 1280 px screen: the code sits under the name, phone
+    and email share one cell, the reason sits under the date; short cells never wrap."""
+
+    name = tables.Column(verbose_name=_("customer name"), attrs={"td": {"class": "crm-pool-name"}})
+    level = tables.Column(attrs=NOWRAP)
+    industry = tables.Column(attrs=NOWRAP)
+    province = tables.Column(attrs=NOWRAP)
+    # empty_values=(): the cell renders for a customer with only a mobile number as well.
+    contact = tables.Column(
+        verbose_name=_("phone / email"), orderable=False, empty_values=(), accessor="phone", attrs=NOWRAP
+    )
+    pool_entered_at = tables.Column(verbose_name=_("in the pool since"), attrs={"th": {"class": "text-nowrap"}})
+    actions = tables.TemplateColumn(
+        template_name="customers/_pool_actions.html", verbose_name="", orderable=False, attrs=NOWRAP
+    )
 
     class Meta(CrmTable.Meta):
         model = Customer
-        fields = (
-            "pk",
-            "code",
-            "name",
-            "level",
-            "industry",
-            "province",
-            "phone",
-            "email",
-            "pool_entered_at",
-            "pool_reason",
-            "actions",
-        )
+        attrs = {"class": "table table-vcenter card-table table-striped crm-pool-table"}
+        fields = ("pk", "name", "level", "industry", "province", "contact", "pool_entered_at", "actions")
         sequence = fields
 
-    # Contact details stay masked while browsing the pool (CUS-8).
-    def render_phone(self, value, record):
-        return mask_phone(record.phone or record.mobile)
+    def render_name(self, value, record):
+        return format_html('{}<div class="small text-secondary text-nowrap">{}</div>', value, record.code)
 
-    def render_email(self, value):
-        return mask_email(value)
+    # Contact details stay masked while browsing the pool (CUS-8).
+    def render_contact(self, record):
+        phone, email = mask_phone(record.phone or record.mobile), mask_email(record.email)
+        if phone and email:
+            return format_html('{}<div class="small text-secondary">{}</div>', phone, email)
+        return phone or email or "—"
+
+    def render_pool_entered_at(self, value, record):
+        when = timezone.localtime(value).strftime("%Y-%m-%d") if value else "—"
+        if not record.pool_reason:
+            return when
+        return format_html(
+            '<span class="text-nowrap">{}</span><div class="small text-secondary text-truncate crm-pool-reason"'
+            ' title="{}">{}</div>',
+            when,
+            record.pool_reason,
+            record.pool_reason,
+        )
 
 
 class ContactTable(CrmTable):

@@ -1,0 +1,49 @@
+"""Choice lists of filter dropdowns, cached until a row of their model changes.
+
+A customer filter bar has a dozen model dropdowns (dictionaries, provinces, owners, tags):
+building them meant a dozen queries and a few hundred model instances on every list page.
+The cached list holds (value, label) pairs per language; a save or delete of any row of the
+model bumps the model's version in the shared cache, so every worker rebuilds on its next use.
+"""
+
+import uuid
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.utils import translation
+
+_lists = {}  # (key, language) -> (version, choices)
+_watched = set()
+
+
+def _version_key(model):
+    return f"choices-version:{model._meta.label_lower}"
+
+
+def _bump(sender, **kwargs):
+    cache.set(_version_key(sender), uuid.uuid4().hex, None)
+
+
+def _watch(model):
+    if model not in _watched:
+        _watched.add(model)
+        uid = f"choice-cache-{model._meta.label_lower}"
+        post_save.connect(_bump, sender=model, weak=False, dispatch_uid=uid)
+        post_delete.connect(_bump, sender=model, weak=False, dispatch_uid=uid)
+
+
+def cache_model_choices(field, key):
+    """Give a Model(Multiple)ChoiceField a static choice list, rebuilt when its model changes."""
+    model = field.queryset.model
+    _watch(model)
+    # A random version, not a counter: after the cache is cleared (or evicts the key) a process
+    # must not take its old list for the current one.
+    version = cache.get_or_set(_version_key(model), lambda: uuid.uuid4().hex, None)
+    slot = (key, translation.get_language())
+    hit = _lists.get(slot)
+    if hit is None or hit[0] != version:
+        hit = (version, [(str(value), label) for value, label in field.choices])
+        _lists[slot] = hit
+    # Set underneath the `choices` setters: django-filters' fields wrap whatever is assigned
+    # there in a queryset iterator again.
+    field._choices = field.widget.choices = hit[1]
