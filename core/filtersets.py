@@ -20,6 +20,13 @@ class BaseFilterSet(django_filters.FilterSet):
     # Filters whose choices depend on the requesting user: not cached across users.
     per_user_choices: tuple = ()
 
+    def use_cached_choices(self):
+        """For a page that renders the filter bar (the API and exports never build choices)."""
+        for name, f in self.form.fields.items():
+            if isinstance(f, ModelChoiceField) and name not in self.per_user_choices:
+                cache_model_choices(f, f"{type(self).__module__}.{type(self).__name__}.{name}")
+        return self
+
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value or not self.search_fields:
@@ -31,9 +38,7 @@ class BaseFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, f in self.form.fields.items():
-            if isinstance(f, ModelChoiceField) and name not in self.per_user_choices:
-                cache_model_choices(f, f"{type(self).__module__}.{type(self).__name__}.{name}")
+        for f in self.form.fields.values():
             widget = speed_up(f.widget)
             css = (
                 "form-select form-select-sm"

@@ -60,6 +60,11 @@ class CappedPaginator(Paginator):
 
     count_exact = True
 
+    @property
+    def count_floor(self):
+        """Beyond the cap without a planner estimate (SQLite), lists say "more than this"."""
+        return settings.CRM_LIST_COUNT_CAP
+
     def _exact(self):
         return self.count is not None and self.count_exact  # `count` sets `count_exact`
 

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,7 +171,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = int(env("CRM_SESSION_IDLE_MINUTES", "120")) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
+SESSION_SAVE_EVERY_REQUEST = False  # idle timeout: accounts.middleware.SessionIdleMiddleware
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
@@ -333,5 +334,5 @@ LOGGING = {
 }
 
 # --- CRM ------------------------------------------------------------------------------------
-CRM_LIST_COUNT_CAP = 10_000  # above this, lists show an estimate instead of an exact COUNT(*)
+CRM_LIST_COUNT_CAP = 1_000  # above this, lists show an estimate instead of an exact COUNT(*)
 CRM_HEARTBEAT_MAX_AGE = int(env("CRM_HEARTBEAT_MAX_AGE", "180"))

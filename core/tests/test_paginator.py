@@ -88,3 +88,16 @@ def test_pages_beyond_an_estimated_count_stay_reachable(twelve, settings, web, a
     body = response.content.decode()
     assert "项11" in body and "项10" in body
     assert "项9<" not in body
+
+
+def test_list_page_says_more_than_without_an_estimate(settings, web):
+    from django.db import connection
+
+    colour = make_type()
+    make_items(colour, 30)
+    settings.CRM_LIST_COUNT_CAP = 12
+    body = web("alice").get(f"/basedata/dictionary-items/?type={colour.pk}&per_page=10").content.decode()
+    if connection.vendor == "sqlite":  # no planner estimate: the cap is all that is known
+        assert "more than 12 records" in body or "超过 12 条记录" in body
+    else:  # the planner's estimate of an unanalysed table may fall either side of the cap
+        assert any(phrase in body for phrase in ("about", "约", "more than 12 records", "超过 12 条记录"))

@@ -84,6 +84,7 @@ class ObjectListView(FilteredQuerysetMixin, ConfigView):
         self.check_permission("view")
         c = self.config
         filterset, qs = self.filtered()
+        filterset.use_cached_choices()
         table = c.table_class(qs)  # no request= here: that would paginate with a full COUNT first
         per_page = (
             min(max(int(request.GET.get("per_page", 50) or 50), 10), 200)
@@ -144,6 +145,9 @@ class ObjectDetailView(ConfigView):
         )
         if c.detail_context is not None:
             context.update(c.detail_context(obj, request.user))
+        from ..timeline import describe_entries
+
+        context["timeline"] = describe_entries(context["timeline"], subject=obj)
         return render(request, c.detail_template, context)
 
 
