@@ -4,7 +4,7 @@ A searchable row stores one space-separated token string made in Python:
   * CJK runs → every character and every bigram (so 1- and 2-character queries hit an index);
   * Latin words and digit runs → lower-cased words (prefix-matched at query time);
   * Chinese names → full pinyin ("lihua") and initials ("lh"), with a surname override table.
-Databases index the tokens (PostgreSQL GIN over to_tsvector('simple'), SQLite FTS5); candidates
+Databases index the tokens (PostgreSQL GIN over a stored to_tsvector('simple') column, SQLite FTS5); candidates
 are then confirmed with the exact LIKE on the real columns, so results equal a plain LIKE.
 """
 

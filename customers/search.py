@@ -24,7 +24,7 @@ def _index_filter(queryset, terms):
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{t}:*" if prefix else t for t, prefix in terms)
         return queryset.extra(
-            where=[f"to_tsvector('simple'::regconfig, {table}.search_text) @@ to_tsquery('simple'::regconfig, %s)"],
+            where=[f"{table}.search_vector @@ to_tsquery('simple'::regconfig, %s)"],  # migration 0004
             params=[tsquery],
         )
     if connection.vendor == "sqlite":
