@@ -189,6 +189,77 @@ def _mobile(rng):
     return f"1{rng.choice(['38', '39', '58', '86', '88', '36', '77', '99'])}{rng.randrange(10**8):08d}"
 
 
+def _city_regions():
+    """{city word of CITIES: (province id, [city ids])} for the words found among the regions.
+
+    厦门 is the city 厦门市 in 福建省; 北京 is the municipality 北京市 (a province) whose city level
+    is 市辖区. A company named after a city is placed in that city, never in another province.
+    """
+    from basedata.models import Region
+
+    places = {}
+    cities = list(Region.objects.filter(level=2).values_list("pk", "name", "parent_id"))
+    provinces = list(Region.objects.filter(level=1).values_list("pk", "name"))
+    children = {}
+    for pk, _name, parent in cities:
+        children.setdefault(parent, []).append(pk)
+    for word in CITIES:
+        city = next(((pk, parent) for pk, name, parent in cities if name.startswith(word)), None)
+        if city is not None:
+            places[word] = (city[1], [city[0]])
+            continue
+        province = next((pk for pk, name in provinces if name.startswith(word)), None)
+        if province is not None:  # a municipality: any of its city-level entries
+            places[word] = (province, children.get(province, []))
+    return places
+
+
+BULK_THRESHOLD = 10_000  # from here on seed_customers() is the bulk path (no audit entries)
+
+
+def _followup_times(created_at, count, now):
+    """Follow-ups a week apart after the customer was created, none of them in the future."""
+    if count and created_at + timedelta(days=(count - 1) * 7 + 1) > now:
+        # A recent customer: its follow-ups spread evenly between its creation and now.
+        return [created_at + (now - created_at) * (k + 1) / (count + 1) for k in range(count)]
+    return [created_at + timedelta(days=k * 7 + 1) for k in range(count)]
+
+
+def _audit_created(objects_by_actor):
+    """Audit entries "created" for demo records (small demo only), dated like the records."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Cast
+
+    from accounts.models import AuditEntry
+    from core.audit import snapshot
+
+    entries, models = [], set()
+    for obj, actor in objects_by_actor:
+        models.add(type(obj))
+        entries.append(
+            AuditEntry(
+                actor_id=actor.pk if actor else None,
+                actor_repr=str(actor) if actor else "",
+                source="demo",
+                action="create",
+                content_type_id=ContentType.objects.get_for_model(obj).pk,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                changes={k: [None, v] for k, v in snapshot(obj).items() if v is not None and v != ""},
+            )
+        )
+    fast_insert(AuditEntry, entries)
+    # AuditEntry.created_at is auto_now_add: date each entry like its record (one UPDATE per
+    # model and 2,000 entries, the dates read by a subquery, not one UPDATE per entry).
+    for model in models:
+        ct = ContentType.objects.get_for_model(model)
+        ids = [e.pk for e in entries if e.content_type_id == ct.pk]
+        moment = model._base_manager.filter(pk=Cast(OuterRef("object_id"), IntegerField())).values("created_at")[:1]
+        for start in range(0, len(ids), 2000):
+            AuditEntry.objects.filter(pk__in=ids[start : start + 2000]).update(created_at=Subquery(moment))
+
+
 def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
     """Create `n` customers with contacts and follow-ups in bulk. Returns timings."""
     from accounts.models import User
@@ -204,6 +275,10 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
     cities = {}
     for pk, parent in Region.objects.filter(level=2).values_list("pk", "parent_id"):
         cities.setdefault(parent, []).append(pk)
+    places = _city_regions()
+    # Without regions (or none of these cities among them) the name's city is all there is.
+    city_words = [w for w in CITIES if w in places] or CITIES
+    small = n < BULK_THRESHOLD
     tags = [
         Tag.objects.get_or_create(name=n, defaults={"color": c})[0]
         for n, c in (("重点跟进", "red"), ("老客户", "green"), ("展会", "orange"), ("VIP", "purple"))
@@ -215,20 +290,26 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
     pick = lambda code: rng.choice(dicts[code]) if dicts.get(code) else None  # noqa: E731
     while created < n:
         size = min(batch, n - created)
-        customers, contact_rows = [], []
+        customers, contact_rows, followup_times = [], [], []
         for i in range(size):
             index = created + i
             if index % 10 == 9:
                 name = f"{rng.choice(EN_NAMES)} {'Co., Ltd.' if index % 20 == 9 else 'Inc.'} {index}"
                 trade = "it"
+                province = rng.choice(provinces)
+                city_id = rng.choice(cities.get(province, [None]))
             else:
                 trade_word, trade = rng.choice(TRADES)
-                name = f"{rng.choice(CITIES)}{rng.choice(BRANDS)}{trade_word}有限公司{index if index >= 2000 else ''}"
+                word = rng.choice(city_words)
+                name = f"{word}{rng.choice(BRANDS)}{trade_word}有限公司{index if index >= 2000 else ''}"
+                province, city_ids = places.get(word, (None, []))
+                city_id = rng.choice(city_ids) if city_ids else None
             owner = None if index % 10 == 0 else owners[index % len(owners)]
-            province = rng.choice(provinces)
             created_at = now - timedelta(days=rng.randrange(720), minutes=rng.randrange(1440))
+            # bulk: 5 follow-ups a customer (issue #3 figures); small demo: 0-3.
+            visits = _followup_times(created_at, 5 if not small else i % 4, now)
             mobile = _mobile(rng)
-            n_people = 2 if n >= 10000 else 1 + index % 2  # bulk: 2 contacts a customer (issue #3 figures)
+            n_people = 2 if not small else 1 + index % 2  # bulk: 2 contacts a customer (issue #3 figures)
             people = [(rng.choice(SURNAMES) + rng.choice(GIVEN), _mobile(rng)) for _ in range(n_people)]
             c = Customer(
                 code=next(codes),
@@ -248,13 +329,13 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
                 ownership=pick("ownership"),
                 scale=pick("company_scale"),
                 province_id=province,
-                city_id=rng.choice(cities.get(province, [None])),
+                city_id=city_id,
                 address=f"{rng.randrange(1, 999)}号",
                 phone=f"0{rng.choice(['10', '21', '20', '755', '571'])}-{rng.randrange(10**7, 10**8)}",
                 mobile=mobile,
                 email=f"info{index}@example.cn",
                 created_at=created_at,
-                last_followup_at=created_at + timedelta(days=rng.randrange(30)),
+                last_followup_at=visits[-1] if visits else None,
                 founded_on=(now - timedelta(days=365 * rng.randrange(1, 30) + rng.randrange(365))).date(),
             )
             c.search_text = make_tokens(
@@ -268,6 +349,7 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
             )
             customers.append(c)
             contact_rows.append(people)
+            followup_times.append(visits)
         with transaction.atomic():
             fast_insert(Customer, customers)
             contacts = []
@@ -280,6 +362,7 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
                             mobile=mobile,
                             position=rng.choice(POSITIONS),
                             is_primary=j == 0,
+                            created_at=c.created_at,
                             gender=rng.choice("mf"),
                             email=f"c{c.pk}{j}@example.cn",
                             birthday=(now - timedelta(days=365 * rng.randrange(25, 60) + rng.randrange(365))).date(),
@@ -292,14 +375,21 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
                     customer=c,
                     channel=rng.choice(channel_items),
                     summary=rng.choice(SUMMARIES),
-                    happened_at=c.created_at + timedelta(days=k * 7 + 1),
+                    happened_at=at,
                     created_by=c.owner,
-                    created_at=c.created_at,
+                    created_at=at,
                 )
-                for k_c, c in enumerate(customers)
-                for k in range(5 if n >= 10000 else k_c % 4)
+                for c, visits in zip(customers, followup_times, strict=True)
+                for at in visits
             ]
             fast_insert(FollowUp, followups)
+            if small:
+                # The 360° timeline shows how the records came about (the bulk path skips this).
+                _audit_created(
+                    [(c, c.owner) for c in customers]
+                    + [(p, p.customer.owner) for p in contacts]
+                    + [(f, f.created_by) for f in followups]
+                )
             fast_insert(
                 OwnerHistory,
                 [

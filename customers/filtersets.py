@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
@@ -6,9 +7,28 @@ from accounts.models import Department
 from basedata.models import DictItem, Region
 from core.filtersets import BaseFilterSet
 
+from .forms import region_cascade
 from .models import Contact, Customer, FollowUp, Tag
 from .search import search_customers
 from .selectors import no_followup_since
+
+
+def _id(value):
+    value = str(value or "")
+    return int(value) if value.isdigit() else None
+
+
+def _region_choices(*, parent, level, selected):
+    """Options of a dependent region select: the children of `parent`, as basedata's
+    region_options endpoint returns them when the parent changes."""
+    choices = [("", _("— choose —"))]
+    if parent is not None:
+        regions = Region.objects.filter(parent_id=parent, enabled=True).order_by("order", "code")
+    elif selected is not None:
+        regions = Region.objects.filter(pk=selected, level=level)
+    else:
+        return choices
+    return choices + [(r.pk, str(r)) for r in regions]
 
 
 def dict_filter(type_code, label):
@@ -28,8 +48,10 @@ class CustomerFilterSet(BaseFilterSet):
     ownership = dict_filter("ownership", _("ownership"))
     scale = dict_filter("company_scale", _("company size"))
     province = django_filters.ModelChoiceFilter(queryset=Region.objects.filter(level=1), label=_("province"))
-    city = django_filters.NumberFilter(field_name="city_id", label=_("city (id)"))
-    district = django_filters.NumberFilter(field_name="district_id", label=_("district (id)"))
+    # Still plain ids (the API's `city` / `district` parameters are unchanged); the filter bar
+    # shows them as selects filled from the chosen province / city, like the customer form.
+    city = django_filters.NumberFilter(field_name="city_id", label=_("city"), widget=forms.Select)
+    district = django_filters.NumberFilter(field_name="district_id", label=_("district"), widget=forms.Select)
     owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.filter(is_active=True), label=_("owner"))
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
     tags = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), label=_("tags"))
@@ -48,6 +70,18 @@ class CustomerFilterSet(BaseFilterSet):
     class Meta:
         model = Customer
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.form.fields
+        data = self.data or {}
+        province, city, district = (_id(data.get(k)) for k in ("province", "city", "district"))
+        # Cities of the chosen province, districts of the chosen city (no query when none is
+        # chosen). A city or district given without its parent (an old link, the API) is kept.
+        fields["city"].widget.choices = _region_choices(parent=province, level=2, selected=city)
+        fields["district"].widget.choices = _region_choices(parent=city, level=3, selected=district)
+        fields["province"].widget.attrs.update(region_cascade("#id_city"))
+        fields["city"].widget.attrs.update(region_cascade("#id_district"))
 
     def filter_q(self, queryset, name, value):
         return search_customers(queryset, value)

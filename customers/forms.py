@@ -47,6 +47,26 @@ def _pk(value):
         return None
 
 
+def region_cascade(target):
+    """htmx attributes of a province/city select that refills `target` with its children.
+
+    Shared by the customer form and the customer filter bar. Everything is set explicitly: in the
+    filter bar the select sits in a form whose own hx-swap / hx-push-url / hx-sync it must not
+    inherit. static/js/crm.js empties the levels below as soon as the parent changes.
+    """
+    from django.urls import reverse
+
+    return {
+        "hx-get": reverse("basedata:region_options"),
+        "hx-target": target,
+        "hx-trigger": "change",
+        "hx-include": "this",
+        "hx-swap": "innerHTML",
+        "hx-push-url": "false",
+        "hx-sync": "this:replace",
+    }
+
+
 class HttpsURLField(forms.URLField):
     """A website typed without a scheme ("longhu.cn") is taken as https://."""
 
@@ -98,15 +118,10 @@ class CustomerForm(ScopedModelForm):
         self.fields["province"].queryset = Region.objects.filter(level=1).order_by("code")
         self.fields["city"].queryset = Region.objects.filter(level=2, parent_id=province or 0).order_by("code")
         self.fields["district"].queryset = Region.objects.filter(level=3, parent_id=city or 0).order_by("code")
+        self.fields["province"].widget.attrs.update(region_cascade("#id_city"))
+        self.fields["city"].widget.attrs.update(region_cascade("#id_district"))
         from django.urls import reverse
 
-        url = reverse("basedata:region_options")
-        self.fields["province"].widget.attrs.update(
-            {"hx-get": url, "hx-target": "#id_city", "hx-trigger": "change", "hx-include": "this"}
-        )
-        self.fields["city"].widget.attrs.update(
-            {"hx-get": url, "hx-target": "#id_district", "hx-trigger": "change", "hx-include": "this"}
-        )
         dup_url = reverse("customers:duplicate_check")
         for name in ("name", "phone", "mobile", "email"):
             self.fields[name].widget.attrs.update(
@@ -193,7 +208,8 @@ class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(
         label=_("Assign to"),
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        widget=forms.Select(attrs={"class": "form-select"}),
+        empty_label=_("— choose —"),
+        widget=forms.Select(attrs={"class": "form-select crm-assign-owner"}),
     )
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.navigation import MenuItem, register_group, register_item
 from core.registry import ModelConfig, Tab, register
+from core.timeline import register_change_label, register_describer
 
 from .api.serializers import ContactSerializer, FollowUpSerializer
 from .filtersets import ContactFilterSet, CustomerFilterSet, FollowUpFilterSet, TagFilterSet
@@ -77,6 +78,26 @@ def _detail_context(obj, user):
 
     return {"key_figures": figures, "timeline": customer_timeline(obj)}
 
+
+def _describe_customer_entry(item):
+    """Timeline headings for the pool and merge workflow (customers/services.py audit entries)."""
+    message, changes = item.entry.message or "", item.raw_changes
+    if item.action != "update" and "import" not in changes:
+        return
+    if message == "claim":
+        item.heading, item.message = str(_("Claimed from the public pool")), ""
+    elif message == "assign":
+        item.heading, item.message = str(_("Assigned from the public pool")), ""
+    elif message.startswith("release: "):
+        item.heading, item.message = str(_("Released to the public pool")), message.removeprefix("release: ")
+    elif "merged" in changes:
+        item.heading, item.message = str(_("Customers merged")), ""  # the message is a dict of moved rows
+    elif "import" in changes:
+        item.heading, item.message = str(_("Customer imported")), ""  # "import #<job>"
+
+
+register_change_label("merged", _("merged customer"))
+register_describer(Customer, _describe_customer_entry)
 
 register(
     ModelConfig(

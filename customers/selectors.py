@@ -1,8 +1,8 @@
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import CharField, Count, Q
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 
 from .models import Contact, Customer, FollowUp
@@ -88,34 +88,60 @@ def upcoming_care(user, *, today=None, days=7, limit=None):
     return items[:limit] if limit else items
 
 
-def overview(user, dimension):
-    """Counts of the user's visible customers by a dictionary/region/owner dimension."""
-    qs = Customer.objects.visible_to(user).filter(in_pool=False)
-    field = {
-        "level": "level__label_zh",
-        "type": "customer_type__label_zh",
-        "industry": "industry__label_zh",
-        "source": "source__label_zh",
-        "province": "province__name",
-        "owner": "owner__name",
-    }[dimension]
+def _label(zh, en):
+    """The English label where there is one (`en` empty: the Chinese one, as Region.__str__ does)."""
     from django.utils.translation import get_language
 
     if (get_language() or "").startswith("en"):
-        field = (
-            field.replace("label_zh", "label_en")
-            .replace("province__name", "province__name_en")
-            .replace("owner__name", "owner__username")
-        )
-    rows = qs.values(field).annotate(n=Count("pk")).order_by("-n")[:30]
-    return [(r[field] or "—", r["n"]) for r in rows]
+        return Coalesce(NullIf(F(en), Value("")), F(zh))
+    return Coalesce(NullIf(F(zh), Value("")), F(en))
 
 
-def new_per_month(user, months=12):
-    start = (timezone.localdate().replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    qs = Customer.objects.visible_to(user).filter(created_at__date__gte=start)
+def overview(user, dimension):
+    """Counts of the user's visible customers by a dictionary/region/owner dimension."""
+    qs = Customer.objects.visible_to(user).filter(in_pool=False)
+    key = {
+        "level": "level",
+        "type": "customer_type",
+        "industry": "industry",
+        "source": "source",
+        "province": "province",
+        "owner": "owner",
+    }[dimension]
+    if dimension == "province":
+        label = _label("province__name", "province__name_en")
+    elif dimension == "owner":
+        # The display name in both languages, as everywhere else (User.__str__).
+        label = Coalesce(NullIf(F("owner__name"), Value("")), F("owner__username"))
+    else:
+        label = _label(f"{key}__label_zh", f"{key}__label_en")
+    rows = qs.values(key).annotate(label=label, n=Count("pk")).order_by("-n", "label")[:30]
+    return [(r["label"] or "—", r["n"]) for r in rows]
+
+
+def last_months(months=12, today=None):
+    """First days of the last `months` months, oldest first, ending with the current month."""
+    today = today or timezone.localdate()
+    year, month = today.year, today.month
+    firsts = []
+    for _ in range(months):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return firsts[::-1]
+
+
+def new_per_month(user, months=12, today=None):
+    """New customers in each of the last `months` months (this one included; empty months as 0)."""
+    firsts = last_months(months, today)
+    last = firsts[-1]
+    end = date(last.year + 1, 1, 1) if last.month == 12 else date(last.year, last.month + 1, 1)
+    tz = timezone.get_current_timezone()
+    start_at = datetime.combine(firsts[0], time.min, tzinfo=tz)
+    end_at = datetime.combine(end, time.min, tzinfo=tz)
+    qs = Customer.objects.visible_to(user).filter(created_at__gte=start_at, created_at__lt=end_at)
     rows = qs.annotate(m=TruncMonth("created_at")).values("m").annotate(n=Count("pk")).order_by("m")
-    return [(r["m"].strftime("%Y-%m"), r["n"]) for r in rows]
+    counts = {r["m"].strftime("%Y-%m"): r["n"] for r in rows}
+    return [(f"{d:%Y-%m}", counts.get(f"{d:%Y-%m}", 0)) for d in firsts]
 
 
 def no_followup_since(queryset, days):

@@ -324,6 +324,30 @@ def customer_assign(*, actor, customer, owner, reason=""):
     return customer
 
 
+def _each(customers, action):
+    """Run `action(customer)` for every customer; an error names the customer it stopped at."""
+    for customer in customers:
+        try:
+            action(customer)
+        except ValidationError as e:
+            raise ValidationError(
+                _("%(name)s: %(error)s") % {"name": customer.name, "error": " ".join(e.messages)}
+            ) from e
+    return customers
+
+
+@transaction.atomic
+def customers_claim(*, actor, customers):
+    """Claim several pool customers at once: all of them, or none (caps and quota included)."""
+    return _each(customers, lambda c: customer_claim(actor=actor, customer=c))
+
+
+@transaction.atomic
+def customers_assign(*, actor, customers, owner):
+    """Assign several pool customers to `owner`: all of them, or none."""
+    return _each(customers, lambda c: customer_assign(actor=actor, customer=c, owner=owner))
+
+
 @transaction.atomic
 def customers_transfer(*, actor, customers, new_owner, reason):
     """Batch transfer of owner; old and new owners are notified."""

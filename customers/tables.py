@@ -60,15 +60,18 @@ class CustomerTable(CrmTable):
 
 
 NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
+# Dictionary labels: English may wrap between words, Chinese never inside a word (crm.css).
+KEEP_WORDS = {"td": {"class": "crm-keep-words"}, "th": {"class": "text-nowrap"}}
 
 
 class PoolTable(CrmTable):
     """The public pool, laid out to fit a 1280 px screen: the code sits under the name, phone
-    and email share one cell, the reason sits under the date; short cells never wrap."""
+    and email share one cell, the reason sits under the date; short cells never wrap, and
+    dictionary labels wrap only between words."""
 
     name = tables.Column(verbose_name=_("customer name"), attrs={"td": {"class": "crm-pool-name"}})
-    level = tables.Column(attrs=NOWRAP)
-    industry = tables.Column(attrs=NOWRAP)
+    level = tables.Column(attrs=KEEP_WORDS)
+    industry = tables.Column(attrs=KEEP_WORDS)
     province = tables.Column(attrs=NOWRAP)
     # empty_values=(): the cell renders for a customer with only a mobile number as well.
     contact = tables.Column(

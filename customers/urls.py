@@ -8,6 +8,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("pool/", views.pool, name="pool"),
+    path("pool/batch/", views.pool_batch, name="pool_batch"),
     path("customers/<int:pk>/claim/", views.claim, name="customer_claim"),
     path("customers/<int:pk>/assign/", views.assign, name="customer_assign"),
     path("customers/<int:pk>/release/", views.release, name="customer_release"),

@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -40,6 +42,9 @@ def _error(request, e):
     messages.error(request, " ".join(e.messages))
 
 
+POOL_FILTERS = ("q", "level", "industry", "province", "source")
+
+
 @login_required
 def pool(request):
     if not (request.user.has_perm("customers.claim_customer") or request.user.has_perm("customers.assign_customer")):
@@ -50,10 +55,20 @@ def pool(request):
     RequestConfig(request, paginate={"per_page": 50, "paginator_class": CappedPaginator}).configure(table)
     assign_form = AssignForm()
     if request.user.has_perm("customers.assign_customer"):
-        # Every row renders this dropdown: read the users once, not once per row.
+        # Read the users once (the select renders from these choices, not from the queryset).
         owner = assign_form.fields["owner"]
         owner.widget.choices = [("", owner.empty_label), *[(u.pk, str(u)) for u in owner.queryset]]
-    context = {"table": table, "filterset": filterset, "assign_form": assign_form, "config": get_config(Customer)}
+    for name in ("province", "city"):
+        # The pool's filter bar has no city/district selects for the region cascade to fill.
+        widget = filterset.form.fields[name].widget
+        widget.attrs = {k: v for k, v in widget.attrs.items() if not k.startswith("hx-")}
+    context = {
+        "table": table,
+        "filterset": filterset,
+        "pool_filters": POOL_FILTERS,
+        "assign_form": assign_form,
+        "config": get_config(Customer),
+    }
     template = (
         "customers/pool.html#results" if request.htmx and request.htmx.target == "results" else "customers/pool.html"
     )
@@ -73,6 +88,46 @@ def claim(request, pk):
         return redirect("customers:pool")
     messages.success(request, _("You now own %(name)s.") % {"name": customer.name})
     return redirect(customer.get_absolute_url())
+
+
+@login_required
+@require_POST
+def pool_batch(request):
+    """Claim or assign the customers checked on the pool page, all or none."""
+    action = request.POST.get("action")
+    perm = {"claim": "customers.claim_customer", "assign": "customers.assign_customer"}.get(action)
+    if perm is None or not request.user.has_perm(perm):
+        raise PermissionDenied
+    back = _next(request, reverse("customers:pool"))
+    ids = [int(pk) for pk in request.POST.getlist("pk") if str(pk).isdigit()]
+    customers = list(selectors.pool_queryset(request.user).filter(pk__in=ids).order_by("pk"))
+    if not customers:
+        messages.error(request, _("Select the customers first."))
+        return redirect(back)
+    try:
+        if action == "claim":
+            services.customers_claim(actor=request.user, customers=customers)
+            messages.success(
+                request,
+                ngettext("Claimed %(n)s customer.", "Claimed %(n)s customers.", len(customers)) % {"n": len(customers)},
+            )
+        else:
+            form = AssignForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Choose whom to assign the customer to."))
+                return redirect(back)
+            owner = form.cleaned_data["owner"]
+            services.customers_assign(actor=request.user, customers=customers, owner=owner)
+            messages.success(
+                request,
+                ngettext(
+                    "Assigned %(n)s customer to %(user)s.", "Assigned %(n)s customers to %(user)s.", len(customers)
+                )
+                % {"n": len(customers), "user": owner},
+            )
+    except ValidationError as e:
+        _error(request, e)
+    return redirect(back)
 
 
 @login_required
@@ -246,6 +301,8 @@ def care(request):
 
 
 DIMENSIONS = ["level", "type", "industry", "province", "source", "owner"]
+BAR_CHART_MIN_HEIGHT = 280  # px, the height of .crm-chart
+BAR_ROW_HEIGHT = 22  # px per bar, so that every category label has room
 
 
 @login_required
@@ -296,8 +353,9 @@ def overview_data(request, dimension):
     if dimension == "monthly":
         option = {
             "tooltip": {"trigger": "axis"},
-            "xAxis": {"type": "category", "data": labels},
-            "yAxis": {"type": "value"},
+            "grid": {"left": 8, "right": 16, "top": 16, "bottom": 8, "containLabel": True},
+            "xAxis": {"type": "category", "data": labels, "axisLabel": {"interval": 0}},
+            "yAxis": {"type": "value", "minInterval": 1},
             "series": [{"type": "line", "data": values, "smooth": True}],
         }
     elif dimension in ("level", "type", "source"):
@@ -312,11 +370,18 @@ def overview_data(request, dimension):
             ],
         }
     else:
+        # Horizontal bars: every category label shown in full (long ones end in "…", the
+        # tooltip has the whole name), the grid grows to fit them and the chart to fit the bars.
         option = {
-            "tooltip": {"trigger": "axis"},
-            "grid": {"left": 100},
-            "xAxis": {"type": "value"},
-            "yAxis": {"type": "category", "data": labels[::-1]},
-            "series": [{"type": "bar", "data": values[::-1]}],
+            "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+            "grid": {"left": 8, "right": 24, "top": 8, "bottom": 8, "containLabel": True},
+            "xAxis": {"type": "value", "minInterval": 1},
+            "yAxis": {
+                "type": "category",
+                "data": labels[::-1],
+                "axisLabel": {"interval": 0, "width": 150, "overflow": "truncate"},
+            },
+            "series": [{"type": "bar", "data": values[::-1], "barMaxWidth": 24}],
+            "crmHeight": max(BAR_CHART_MIN_HEIGHT, BAR_ROW_HEIGHT * len(labels) + 40),
         }
     return JsonResponse(option)

@@ -184,7 +184,10 @@ def test_detail_page_shows_fields_and_timeline(colour, web):
     )
     page = client.get(f"{ITEMS}{red.pk}/").content.decode()
     assert "Scarlet" in page
-    assert "label_en" in page and "Label red" in page  # timeline: before → after
+    # Timeline: the field's verbose name (the admin persona speaks English), before → after.
+    timeline = page.rsplit('<ul class="crm-timeline">', 1)[1]
+    assert "Dictionary item updated" in timeline and "English label" in timeline
+    assert "Label red" in timeline and "Scarlet" in timeline and "label_en" not in timeline
     assert 'id="edit-button"' in page
     assert 'id="edit-button"' not in web("alice").get(f"{ITEMS}{red.pk}/").content.decode()
 

@@ -45,6 +45,46 @@
   document.addEventListener("htmx:afterSwap", updateBulk);
   document.addEventListener("DOMContentLoaded", updateBulk);
 
+  // Dependent selects (province → city → district: a select whose hx-target is the next one).
+  // When a parent changes, its dependents are emptied at once, in the capture phase, before htmx
+  // builds any request: a filter bar then never filters by a city of the previous province and
+  // needs a single request; htmx refills the next level from the region endpoint.
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.tagName !== "SELECT" || !el.hasAttribute("hx-target")) { return; }
+    var target = document.querySelector(el.getAttribute("hx-target"));
+    for (var depth = 0; target && target.tagName === "SELECT" && depth < 5; depth++) {
+      target.value = "";
+      if (depth > 0) {  // below the next level nothing matches any more until that is chosen
+        while (target.options.length > 1) { target.remove(1); }
+      }
+      target = target.hasAttribute("hx-target") ? document.querySelector(target.getAttribute("hx-target")) : null;
+    }
+  }, true);
+
+  // Saved views on list pages: the filter bar updates the results in place (htmx), so the
+  // highlighted view button has to follow: "All" only while no filter is set.
+  function markSavedViews(form) {
+    var bar = form.closest(".card-body") && form.closest(".card-body").querySelector('[role="tablist"]');
+    if (!bar) { return; }
+    var view = "", filtered = false;
+    new FormData(form).forEach(function (value, name) {
+      if (name === "view") { view = String(value); } else if (String(value).trim() !== "") { filtered = true; }
+    });
+    bar.querySelectorAll("a.btn").forEach(function (link) {
+      var href = link.getAttribute("href") || "";
+      var active;
+      if (href === "?") { active = !view && !filtered; } else if (href.indexOf("?view=") === 0) { active = href.slice(6) === view; } else { return; }
+      link.classList.toggle("btn-primary", active);
+      link.classList.toggle("btn-ghost-secondary", !active);
+      if (active) { link.setAttribute("aria-current", "true"); } else { link.removeAttribute("aria-current"); }
+    });
+  }
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (form && form.id === "filter-form" && e.detail.successful) { markSavedViews(form); }
+  });
+
   // Confirmation for destructive buttons: data-confirm="text".
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-confirm]");
@@ -75,6 +115,9 @@
           return r.json();
         })
         .then(function (option) {
+          // Bar charts ask for room for every category label (not an ECharts option).
+          if (option.crmHeight) { el.style.height = option.crmHeight + "px"; }
+          delete option.crmHeight;
           var chart = window.echarts.init(el, null, { locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" });
           chart.setOption(option);
           el.dataset.rendered = "1";
