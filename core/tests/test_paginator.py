@@ -40,9 +40,24 @@ def test_the_cap_comes_from_settings(twelve, settings):
 
 
 def test_lists_are_counted_without_a_full_count(twelve, django_assert_max_num_queries):
-    with django_assert_max_num_queries(1) as ctx:
+    with django_assert_max_num_queries(2) as ctx:  # PostgreSQL: the planner's estimate first
         capped_count(twelve, cap=100)
-    assert "LIMIT" in ctx.captured_queries[0]["sql"].upper()
+    counts = [q["sql"].upper() for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT" in counts[0]
+    assert all(q["sql"].upper().startswith(("SELECT", "EXPLAIN")) for q in ctx.captured_queries)
+
+
+def test_a_far_higher_estimate_skips_the_count(twelve, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr("core.paginator.estimated_count", lambda qs: 5000)
+    with django_assert_max_num_queries(0):
+        assert capped_count(twelve, cap=100) == (5000, False)
+    # An estimate that high may still be wrong: reaching the last page makes the count exact.
+    paginator = CappedPaginator(twelve.order_by("code"), 5)
+    monkeypatch.setattr("django.conf.settings.CRM_LIST_COUNT_CAP", 100)
+    assert (paginator.count, paginator.count_exact) == (5000, False)
+    last = paginator.page(3)
+    assert [i.code for i in last] == ["c010", "c011"]
+    assert (paginator.count, paginator.count_exact, paginator.num_pages) == (12, True, 3)
 
 
 def test_list_page_and_api_say_about_when_inexact(twelve, settings, web, api):
@@ -52,10 +67,13 @@ def test_list_page_and_api_say_about_when_inexact(twelve, settings, web, api):
     assert response.status_code == 200
     body = response.content.decode()
     assert "about" in body or "约" in body
-    data = api("alice").get(f"/api/v1/dictionary-items/?type={type_id}").json()
+    data = api("alice").get(f"/api/v1/dictionary-items/?type={type_id}&page_size=10").json()
     assert data["count_exact"] is False
-    assert data["count"] >= 6
-    assert len(data["results"]) == 12
+    assert data["count"] >= 11
+    assert len(data["results"]) == 10
+    # A first page that holds everything knows the exact count.
+    data = api("alice").get(f"/api/v1/dictionary-items/?type={type_id}").json()
+    assert (data["count"], data["count_exact"], len(data["results"])) == (12, True, 12)
     settings.CRM_LIST_COUNT_CAP = 100
     data = api("alice").get(f"/api/v1/dictionary-items/?type={type_id}").json()
     assert (data["count"], data["count_exact"]) == (12, True)
