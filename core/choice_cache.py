@@ -47,3 +47,4 @@ def cache_model_choices(field, key):
     # Set underneath the `choices` setters: django-filters' fields wrap whatever is assigned
     # there in a queryset iterator again.
     field._choices = field.widget.choices = hit[1]
+    return version
