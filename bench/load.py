@@ -114,12 +114,24 @@ def main():
 
                 path = quote(path, safe="/?=&")
                 started = time.perf_counter()
-                ok = False
+                ok, server_ms = False, None
                 try:
-                    conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
-                    response = conn.getresponse()
+                    try:
+                        conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+                        response = conn.getresponse()
+                    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                        # The server closed an idle keep-alive connection during the think time;
+                        # a browser reconnects and resends, and so does this user.
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                        started = time.perf_counter()
+                        conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+                        response = conn.getresponse()
                     response.read()
                     ok = response.status == 200
+                    timing = response.getheader("Server-Timing") or ""
+                    if "dur=" in timing:
+                        server_ms = float(timing.split("dur=")[1].split(",")[0])
                     if not ok:
                         with lock:
                             failures.setdefault((response.status, response.getheader("Location")), path)
@@ -129,7 +141,7 @@ def main():
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
                 with lock:
-                    results.append((kind, (time.perf_counter() - started) * 1000, ok))
+                    results.append((kind, (time.perf_counter() - started) * 1000, ok, server_ms))
                 time.sleep(rng.expovariate(1 / args.think))
 
         threads = [threading.Thread(target=user_loop, args=(n,), daemon=True) for n in range(args.users)]
@@ -154,6 +166,12 @@ def main():
         f"latency ms: p50 {percentile(times, 50):.0f}  p95 {percentile(times, 95):.0f}  "
         f"p99 {percentile(times, 99):.0f}  max {max(times, default=0):.0f}"
     )
+    server = [r[3] for r in results if r[3] is not None]
+    if server:
+        print(
+            f"server-side (Server-Timing) ms: p50 {percentile(server, 50):.0f}  p95 {percentile(server, 95):.0f}  "
+            f"p99 {percentile(server, 99):.0f}"
+        )
     for kind in ("list", "filter", "search", "detail"):
         k = [r[1] for r in results if r[0] == kind]
         if k:

@@ -1,3 +1,5 @@
+import time
+
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 
@@ -23,7 +25,12 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        # Server-side time (browser dev tools and bench/load.py read it): the whole middleware
+        # stack, as this middleware is the outermost one.
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, OperationalError | InterfaceError) and _looks_like_outage(exception):

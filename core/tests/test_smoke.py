@@ -14,3 +14,8 @@ def test_every_list_page_renders_for_admin(web):
 
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_responses_carry_the_server_time(client):
+    timing = client.get("/healthz")["Server-Timing"]
+    assert timing.startswith("app;dur=") and float(timing.split("dur=")[1]) >= 0
