@@ -77,13 +77,16 @@ def read_table(path_or_file, name):
             rows = list(csv.reader(io.StringIO(text)))
         except csv.Error as e:
             raise ValidationError(_("The file could not be read as CSV."), code="bad_file") from e
-    rows = [[_cell_text(c) for c in row] for row in rows]
+    # Most cells are text already: strip them inline (one call per cell less at 100,000 rows),
+    # replacing each row in place so the raw cells are freed as we go.
+    for i, row in enumerate(rows):
+        rows[i] = [c.strip() if c.__class__ is str else _cell_text(c) for c in row]
     while rows and not any(rows[-1]):
         rows.pop()
     if not rows or not any(rows[0]):
         raise ValidationError(_("The file has no header row."), code="empty")
     header, body = rows[0], rows[1:]
-    numbered = [(i + 2, r) for i, r in enumerate(body) if any(c.strip() for c in r)]
+    numbered = [(i + 2, r) for i, r in enumerate(body) if any(r)]  # cells are stripped above
     if not numbered:
         raise ValidationError(_("The file has a header but no data rows."), code="empty")
     return [h.strip() for h in header], numbered
