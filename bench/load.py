@@ -11,6 +11,7 @@ import argparse
 import http.client
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -41,7 +42,8 @@ def main():
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--duration", type=int, default=120)
     parser.add_argument("--think", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="granian blocking threads per worker")
     args = parser.parse_args()
     configure(args.db)
 
@@ -82,7 +84,7 @@ def main():
             "--workers",
             str(args.workers),
             "--blocking-threads",
-            "4",
+            str(args.threads),
             "--log-level",
             "warning",
         ],
@@ -159,7 +161,7 @@ def main():
     errors = sum(1 for r in results if not r[2])
     print(
         f"\n{args.users} users, think ~{args.think:.0f} s, {args.duration} s, "
-        f"granian {args.workers} workers, db={args.db}"
+        f"granian {args.workers} workers x {args.threads} threads, db={args.db}"
     )
     print(f"requests {len(results)}  ({len(results) / args.duration:.1f}/s)  errors {errors}")
     print(
@@ -178,6 +180,8 @@ def main():
             print(f"  {kind:7} n={len(k):5d}  p50 {percentile(k, 50):6.0f}  p95 {percentile(k, 95):6.0f}")
     for (status, detail), path in list(failures.items())[:10]:
         print(f"  failure: {status} {detail or ''} (first seen on {path})")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"load generator CPU: {(usage.ru_utime + usage.ru_stime) / args.duration:.2f} cores on average")
     print("(client-measured; the load generator shares the machine's 2 cores with the server)")
 
 
