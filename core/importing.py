@@ -280,20 +280,25 @@ def _file_duplicate(form, unique_sets, seen, number):
     return None
 
 
+def mark_failed(job, *, commit):
+    """Never leave a job "running" after an unexpected error (its page would poll forever);
+    the error itself is logged by huey."""
+    type(job).objects.filter(pk=job.pk).update(
+        status=job.Status.FAILED,
+        message=_("The import stopped on an unexpected error after %(n)s rows. Rows before it were kept.")
+        % {"n": job.processed_rows}
+        if commit
+        else _("The check stopped on an unexpected error after %(n)s rows.") % {"n": job.processed_rows},
+        finished_at=timezone.now(),
+    )
+
+
 def run_import(job, *, user, commit):
     """Check (commit=False) or import (commit=True) every row of `job`; record progress."""
     try:
         return _run_import(job, user=user, commit=commit)
     except Exception:
-        # Never leave the job "running" (its page would poll forever); the error itself is logged by huey.
-        type(job).objects.filter(pk=job.pk).update(
-            status=job.Status.FAILED,
-            message=_("The import stopped on an unexpected error after %(n)s rows. Rows before it were kept.")
-            % {"n": job.processed_rows}
-            if commit
-            else _("The check stopped on an unexpected error after %(n)s rows.") % {"n": job.processed_rows},
-            finished_at=timezone.now(),
-        )
+        mark_failed(job, commit=commit)
         raise
 
 

@@ -37,7 +37,7 @@ from core import context
 from core.audit import audit_log
 from core.bulk import insert_rows
 from core.forms import ImportUploadForm
-from core.importing import MAX_ERRORS_STORED, ImportSpec, read_table
+from core.importing import MAX_ERRORS_STORED, ImportSpec, mark_failed, read_table
 from core.search_tokens import CJK_RUN, WORD, cjk_tokens, normalise, pinyin_tokens
 
 from .models import Customer, OwnerHistory
@@ -547,15 +547,7 @@ def run_customer_import(job, *, user, commit):
     try:
         return _run(job, user=user, commit=commit)
     except Exception:
-        # Never leave the job "running" (its page would poll forever); huey logs the error itself.
-        type(job).objects.filter(pk=job.pk).update(
-            status=job.Status.FAILED,
-            message=_("The import stopped on an unexpected error after %(n)s rows. Rows before it were kept.")
-            % {"n": job.processed_rows}
-            if commit
-            else _("The check stopped on an unexpected error after %(n)s rows.") % {"n": job.processed_rows},
-            finished_at=timezone.now(),
-        )
+        mark_failed(job, commit=commit)
         raise
 
 
