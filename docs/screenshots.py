@@ -26,16 +26,11 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect, sync_playwright
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+sys.path.insert(0, str(HERE.parent))
+from core.testing.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+LAUNCH_ARGS = CHROMIUM_ARGS
+
 VIEWPORT = {"width": 1280, "height": 800}
 MAX_BYTES = 300 * 1024
 TIMEOUT = 15_000

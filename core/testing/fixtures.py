@@ -109,7 +109,7 @@ def _reset_language():
 
 
 # --- browser (Playwright + Debian chromium; never downloads a browser) --------------------
-CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
+from .browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -118,15 +118,7 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "headless": True,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--disable-sync",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 
