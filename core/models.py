@@ -1,5 +1,7 @@
 """Framework base models (no business models here) and the scoped queryset every module uses."""
 
+import copy
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -129,6 +131,18 @@ class OwnedModel(models.Model):
         return queryset if q is None else queryset.filter(q)
 
 
+def unindexed(model, name):
+    """A copy of `model`'s inherited field `name` without an index of its own.
+
+    For a large table whose composite indexes already lead with the field: every index costs
+    every insert (a customer import writes 100,000 rows), so the single-column one must earn
+    its keep.
+    """
+    field = copy.deepcopy(model._meta.get_field(name))  # as Django copies inherited fields
+    field.db_index = False
+    return field
+
+
 class BusinessModel(TimeStampedModel, VersionedModel, SoftDeleteModel):
     """Editable business record: timestamps, optimistic lock and recycle bin."""
 
@@ -137,6 +151,23 @@ class BusinessModel(TimeStampedModel, VersionedModel, SoftDeleteModel):
 
     class Meta:
         abstract = True
+
+
+class CodeSequence(models.Model):
+    """The last number handed out for a code prefix (e.g. ``KH202611-``).
+
+    Reading the highest existing code instead raced (two writers got the same number) and
+    compared as text, so ``-1000000`` sorted below ``-999999`` once the padding ran out.
+    """
+
+    prefix = models.CharField(max_length=80, primary_key=True)
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.prefix}{self.last}"
 
 
 class SavedView(TimeStampedModel):

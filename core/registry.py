@@ -50,6 +50,9 @@ class ModelConfig:
     service: ModelService | None = None
     select_related: list = field(default_factory=list)
     prefetch_related: list = field(default_factory=list)
+    # Fields the list page loads (`QuerySet.only()`), related ones as `level__label_zh`: a
+    # model instance costs per loaded field, and a list builds hundreds a page. None: all.
+    list_only: list | None = None
     ordering: list = field(default_factory=lambda: ["-pk"])
     menu_group: str | None = None
     menu_icon: str = "ti ti-point"
@@ -125,6 +128,14 @@ class ModelConfig:
 
     def queryset(self, user, action="view", deleted=False):
         return self.base_queryset(deleted=deleted).visible_to(user, action)
+
+    def list_queryset(self, qs, table_class):
+        """`qs` trimmed for a list page: only `list_only`, and no prefetch of what the table
+        loads for its page itself (CrmTable.page_m2m)."""
+        own = set(getattr(table_class, "page_m2m", ()))
+        if own & set(self.prefetch_related):
+            qs = qs.prefetch_related(None).prefetch_related(*[p for p in self.prefetch_related if p not in own])
+        return qs.only(*self.list_only) if self.list_only else qs
 
     # --- generated classes ---------------------------------------------------------------
     @cached_property

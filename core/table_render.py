@@ -5,10 +5,16 @@ dictionaries and one template variable lookup per cell: about 0.2 ms a cell, so 
 50-row page (architecture §9 wants list pages ≤ 100 ms at 1 M rows). Here each column is
 compiled once per render into a plain function of the record; columns with custom rendering
 (a table `render_<name>` method, a TemplateColumn, `linkify`, callable attrs) fall back to
-tables2's own `BoundRow.get_cell`, so their output is unchanged.
+tables2's own `BoundRow.get_cell`, so their output is unchanged. A `render_<name>(record)` or
+`render_<name>(value, record)` method is called directly (tables2 would inspect and wrap it
+per cell), and links to detail pages are built from one reversed URL per page.
+
+A table may define `prepare_records(records)`: it is called once with the page's records
+before the cells render, to load in one query what cells would otherwise fetch row by row.
 """
 
 import html
+import inspect
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
@@ -69,11 +75,38 @@ def _value_getter(model, accessor):
     return get
 
 
+class _DetailUrl:
+    """`record.get_absolute_url()` for a page of records, reversed once.
+
+    URL reversing costs ~0.1 ms a call. The first record's URL is split at its primary key and
+    the split checked against the second record's own URL; a model whose URL is not built from
+    the primary key alone keeps calling get_absolute_url().
+    """
+
+    def __init__(self):
+        self.parts = None
+        self.checked = False
+
+    def __call__(self, record):
+        if self.checked and self.parts:
+            return f"{self.parts[0]}{record.pk}{self.parts[1]}"
+        url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
+        marker = f"/{record.pk}/"
+        if self.parts is None:
+            self.parts = (url.split(marker)[0] + "/", "/" + url.split(marker)[1]) if url.count(marker) == 1 else ()
+        elif not self.checked:
+            self.checked = True
+            if self.parts and f"{self.parts[0]}{record.pk}{self.parts[1]}" != url:
+                self.parts = ()
+        return url
+
+
 def _plain(bound_column, model, link):
     column = bound_column.column
     get = _value_getter(model, str(bound_column.accessor))
     empty = column.empty_values
     default = _format(bound_column.default)
+    detail_url = _DetailUrl()
 
     def cell(row):
         value = get(row.record)
@@ -81,12 +114,42 @@ def _plain(bound_column, model, link):
             return default
         text = _format(value)
         if link:
-            url = row.record.get_absolute_url() if hasattr(row.record, "get_absolute_url") else ""
+            url = detail_url(row.record)
             if url:
                 return f'<a href="{html.escape(url)}">{text}</a>'
         return text
 
     return cell
+
+
+def _method(bound_column, model, method, takes_value):
+    """A table's `render_<name>` method, called as tables2 would (only for non-empty values)."""
+    get = _value_getter(model, str(bound_column.accessor))
+    empty = bound_column.column.empty_values
+    default = _format(bound_column.default)
+
+    def cell(row):
+        record = row.record
+        if not takes_value:
+            if empty:
+                value = get(record)
+                if value in empty:
+                    return default
+            result = method(record=record)
+        else:
+            value = get(record)
+            if value in empty:
+                return default
+            result = method(value=value, record=record)
+        return result if isinstance(result, SafeData) else _format(result)
+
+    return cell
+
+
+def _direct_params(method):
+    """Which of value/record a render method takes, or None if it wants more than those."""
+    params = set(inspect.signature(method).parameters)
+    return params if params and params <= {"value", "record"} and "record" in params else None
 
 
 def _checkbox(bound_column):
@@ -114,11 +177,14 @@ def _slow(bound_column):
 def _compile(table, bound_column):
     column = bound_column.column
     td_attrs = column.attrs.get("td", {})
-    simple = (
-        not getattr(table, f"render_{bound_column.name}", None)
-        and not bound_column.link
-        and not any(callable(v) for v in td_attrs.values())
-    )
+    method = getattr(table, f"render_{bound_column.name}", None)
+    plain_attrs = not bound_column.link and not any(callable(v) for v in td_attrs.values())
+    simple = method is None and plain_attrs
+    if method is not None and plain_attrs and type(column) is tables.Column:
+        params = _direct_params(method)
+        if params is not None:
+            model = getattr(table._meta, "model", None)
+            return _method(bound_column, model, method, takes_value="value" in params)
     if simple and type(column) is tables.CheckBoxColumn and column.checked is None:
         return _checkbox(bound_column)
     if simple and type(column) in (tables.Column, FastDateTimeColumn, LinkColumn):
@@ -133,6 +199,10 @@ def render_rows(table):
     tds = [f"<td {attrs}>" if attrs else "<td>" for _, attrs in cells]
     out = []
     rows = table.page.object_list if getattr(table, "page", None) else table.rows
+    prepare = getattr(table, "prepare_records", None)
+    if prepare is not None:
+        rows = list(rows)
+        prepare([row.record for row in rows])
     for index, row in enumerate(rows):
         out.append(f'<tr class="{"odd" if index % 2 else "even"}">')
         for (cell, _), td in zip(cells, tds, strict=True):

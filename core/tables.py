@@ -57,10 +57,39 @@ class CrmTable(tables.Table):
         },
     )
 
+    # Many-to-many fields the table loads itself for its page (see prepare_records) instead of
+    # the list queryset's prefetch_related, which builds a manager and a queryset per row.
+    page_m2m = ()
+
     class Meta:
         attrs = {"class": "table table-vcenter card-table table-striped"}
         template_name = "generic/_table.html"
         orderable = True
+
+    def prepare_records(self, records):
+        """Set `record.page_<field>` (a list) for each field of `page_m2m`: two queries a field."""
+        model = self._meta.model
+        pks = [r.pk for r in records]
+        for name in self.page_m2m:
+            field = model._meta.get_field(name)
+            through = field.remote_field.through
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            pairs = list(through.objects.filter(**{f"{source}__in": pks}).values_list(f"{source}_id", f"{target}_id"))
+            related = field.related_model
+            # In the related model's own order, as the manager's .all() gives them.
+            targets = related._base_manager.filter(pk__in={t for _s, t in pairs}).order_by(*related._meta.ordering)
+            position = {obj.pk: (i, obj) for i, obj in enumerate(targets)}
+            by_record = {}
+            for source_pk, target_pk in pairs:
+                by_record.setdefault(source_pk, []).append(position[target_pk])
+            for record in records:
+                setattr(record, f"page_{name}", [obj for _i, obj in sorted(by_record.get(record.pk, []))])
+
+    @staticmethod
+    def m2m_items(record, name):
+        """The related objects of `record`: the page's prepared list, else the manager's."""
+        items = getattr(record, f"page_{name}", None)
+        return items if items is not None else getattr(record, name).all()
 
 
 class LinkColumn(tables.Column):

@@ -12,6 +12,10 @@ from .models import Contact, Customer, FollowUp, Tag
 from .search import search_customers
 from .selectors import no_followup_since
 
+# The empty option of the filter selects: the placeholder the region selects of this filter bar
+# (and the customer form) already show, instead of django-filter's "---------".
+CHOOSE = _("— choose —")
+
 
 def _id(value):
     value = str(value or "")
@@ -21,7 +25,7 @@ def _id(value):
 def _region_choices(*, parent, level, selected):
     """Options of a dependent region select: the children of `parent`, as basedata's
     region_options endpoint returns them when the parent changes."""
-    choices = [("", _("— choose —"))]
+    choices = [("", CHOOSE)]
     if parent is not None:
         regions = Region.objects.filter(parent_id=parent, enabled=True).order_by("order", "code")
     elif selected is not None:
@@ -33,7 +37,7 @@ def _region_choices(*, parent, level, selected):
 
 def dict_filter(type_code, label):
     return django_filters.ModelChoiceFilter(
-        queryset=DictItem.objects.filter(type__code=type_code, enabled=True), label=label
+        queryset=DictItem.objects.filter(type__code=type_code, enabled=True), label=label, empty_label=CHOOSE
     )
 
 
@@ -47,13 +51,19 @@ class CustomerFilterSet(BaseFilterSet):
     credit_rating = dict_filter("credit_rating", _("credit rating"))
     ownership = dict_filter("ownership", _("ownership"))
     scale = dict_filter("company_scale", _("company size"))
-    province = django_filters.ModelChoiceFilter(queryset=Region.objects.filter(level=1), label=_("province"))
+    province = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.filter(level=1), label=_("province"), empty_label=CHOOSE
+    )
     # Still plain ids (the API's `city` / `district` parameters are unchanged); the filter bar
     # shows them as selects filled from the chosen province / city, like the customer form.
     city = django_filters.NumberFilter(field_name="city_id", label=_("city"), widget=forms.Select)
     district = django_filters.NumberFilter(field_name="district_id", label=_("district"), widget=forms.Select)
-    owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.filter(is_active=True), label=_("owner"))
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True), label=_("owner"), empty_label=CHOOSE
+    )
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.all(), label=_("department"), empty_label=CHOOSE
+    )
     tags = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.all(), label=_("tags"))
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("created from"))
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("created to"))
@@ -65,7 +75,7 @@ class CustomerFilterSet(BaseFilterSet):
         field_name="last_followup_at", lookup_expr="date__lte", label=_("followed up to")
     )
     no_followup_days = django_filters.NumberFilter(method="filter_no_followup", label=_("no follow-up for days"))
-    review_status = django_filters.ChoiceFilter(choices=Customer.Review.choices, label=_("review"))
+    review_status = django_filters.ChoiceFilter(choices=Customer.Review.choices, label=_("review"), empty_label=CHOOSE)
 
     class Meta:
         model = Customer

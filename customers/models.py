@@ -1,17 +1,18 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CRM_PERMISSIONS
-from core.models import BusinessModel, OwnedModel, ScopedModel, TimeStampedModel
+from core.models import BusinessModel, OwnedModel, ScopedModel, TimeStampedModel, unindexed
 from core.scopes import owned_scope_q
 
 from .validators import validate_mobile, validate_phone, validate_postal_code, validate_qq
 
 
-def dict_fk(type_code, verbose_name):
+def dict_fk(type_code, verbose_name, **options):
     return models.ForeignKey(
         "basedata.DictItem",
         verbose_name=verbose_name,
@@ -20,6 +21,7 @@ def dict_fk(type_code, verbose_name):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"type__code": type_code, "enabled": True},
+        **options,
     )
 
 
@@ -69,12 +71,12 @@ class Customer(BusinessModel, OwnedModel):
         SECOND = "second", _("Pending second review")
         RETURNED = "returned", _("Returned for changes")
 
-    code = models.CharField(_("customer code"), max_length=40, unique=True, editable=False)
+    code = models.CharField(_("customer code"), max_length=40, editable=False)
     name = models.CharField(_("customer name"), max_length=50)
     short_name = models.CharField(_("short name"), max_length=30, blank=True)
-    name_key = models.CharField(max_length=120, editable=False, db_index=True, default="")
+    name_key = models.CharField(max_length=120, editable=False, default="")
     customer_type = dict_fk("customer_type", _("customer type"))
-    level = dict_fk("customer_level", _("level"))
+    level = dict_fk("customer_level", _("level"), db_index=False)  # customer_level_prov_idx leads with it
     status = dict_fk("customer_status", _("status"))
     source = dict_fk("customer_source", _("source"))
     credit_rating = dict_fk("credit_rating", _("credit rating"))
@@ -88,17 +90,17 @@ class Customer(BusinessModel, OwnedModel):
     district = region_fk(3, _("district"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=6, blank=True, validators=[validate_postal_code])
-    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone], db_index=True)
-    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[validate_mobile], db_index=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
+    mobile = models.CharField(_("mobile"), max_length=11, blank=True, validators=[validate_mobile])
     fax = models.CharField(_("fax"), max_length=30, blank=True, validators=[validate_phone])
-    email = models.EmailField(_("email"), max_length=80, blank=True, db_index=True)
+    email = models.EmailField(_("email"), max_length=80, blank=True)
     website = models.URLField(_("website"), max_length=200, blank=True)
     qq = models.CharField(_("QQ"), max_length=20, blank=True, validators=[validate_qq])
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     remark = models.TextField(_("remark"), max_length=500, blank=True)
-    in_pool = models.BooleanField(_("in public pool"), default=False, db_index=True)
+    in_pool = models.BooleanField(_("in public pool"), default=False)
     pool_entered_at = models.DateTimeField(_("entered pool at"), null=True, blank=True, editable=False)
     pool_reason = models.CharField(_("pool reason"), max_length=200, blank=True, editable=False)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
@@ -106,7 +108,7 @@ class Customer(BusinessModel, OwnedModel):
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, db_index=True, editable=False)
     next_followup_at = models.DateTimeField(_("next follow-up"), null=True, blank=True, editable=False)
     review_status = models.CharField(
-        _("review"), max_length=10, choices=Review.choices, default=Review.APPROVED, db_index=True, editable=False
+        _("review"), max_length=10, choices=Review.choices, default=Review.APPROVED, editable=False
     )
     review_comment = models.CharField(_("review comment"), max_length=300, blank=True, editable=False)
     reviewed_by = models.ForeignKey(
@@ -114,6 +116,11 @@ class Customer(BusinessModel, OwnedModel):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
     search_text = models.TextField(editable=False, default="")
+    # Composite indexes below lead with these: their own single-column indexes only slowed writes.
+    owner = unindexed(OwnedModel, "owner")
+    department = unindexed(OwnedModel, "department")
+    created_at = unindexed(BusinessModel, "created_at")
+    deleted_at = unindexed(BusinessModel, "deleted_at")
 
     class Meta:
         verbose_name = _("customer")
@@ -139,7 +146,18 @@ class Customer(BusinessModel, OwnedModel):
             models.Index(
                 fields=["-created_at", "-id"], condition=models.Q(deleted_at__isnull=True), name="customer_recent_idx"
             ),
+            # Equality lookups only (duplicate check, import): no text-pattern twins.
+            models.Index(fields=["name_key"], name="customer_name_key_idx"),
+            models.Index(fields=["phone"], name="customer_phone_idx"),
+            models.Index(fields=["mobile"], name="customer_mobile_idx"),
+            # Duplicate e-mails match whatever the case (iexact compares UPPER() on PostgreSQL).
+            models.Index(Upper("email"), name="customer_email_upper_idx"),
+            # Only the few records awaiting review are ever looked up by status.
+            models.Index(
+                fields=["review_status"], condition=~models.Q(review_status="approved"), name="customer_review_idx"
+            ),
         ]
+        constraints = [models.UniqueConstraint(fields=["code"], name="customer_code_uniq")]
 
     def __str__(self):
         return self.name
@@ -264,7 +282,9 @@ class OwnerHistory(ScopedModel):
         RECYCLE = "recycle", _("Recycled to the pool")
         MERGE = "merge", _("Merged")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="owner_history")
+    customer = models.ForeignKey(  # ownerhistory_customer_idx leads with it
+        Customer, on_delete=models.CASCADE, related_name="owner_history", db_index=False
+    )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     from_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

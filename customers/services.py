@@ -8,12 +8,14 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from basedata.parameters import get_parameter
 from core.audit import audit_log
 from core.search_tokens import make_tokens
+from core.sequences import allocate
 from core.services import ModelService, object_create, object_delete, object_update
 from workspace.services import notify, todo_create
 
@@ -69,9 +71,19 @@ def next_codes(pattern, count=1, now=None):
     """`count` consecutive new codes for `pattern` (e.g. KH{yyyy}{mm}-{seq:06})."""
     now = timezone.localtime(now)
     prefix = code_prefix(pattern, now)
-    last = Customer.all_objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first()
-    match = re.search(r"(\d+)$", last[len(prefix) :]) if last else None
-    start = int(match.group(1)) + 1 if match else 1
+
+    def highest_in_use():
+        # Longest first: numbers past the padding are longer, and text order alone misranks them.
+        last = (
+            Customer.all_objects.filter(code__startswith=prefix)
+            .order_by(Length("code").desc(), "-code")
+            .values_list("code", flat=True)
+            .first()
+        )
+        match = re.search(r"(\d+)$", last[len(prefix) :]) if last else None
+        return int(match.group(1)) if match else 0
+
+    start = allocate(prefix, count, initial=highest_in_use)
     fields = {"yyyy": f"{now:%Y}", "mm": f"{now:%m}", "dd": f"{now:%d}"}
     return [pattern.format(seq=start + i, **fields) for i in range(count)]
 

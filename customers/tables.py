@@ -22,6 +22,7 @@ def mask_email(value):
 class CustomerTable(CrmTable):
     name = LinkColumn(verbose_name=_("customer name"))
     tags = tables.Column(verbose_name=_("tags"), orderable=False, empty_values=())
+    page_m2m = ("tags",)
 
     class Meta(CrmTable.Meta):
         model = Customer
@@ -55,7 +56,7 @@ class CustomerTable(CrmTable):
 
     def render_tags(self, record):
         return format_html_join(
-            " ", '<span class="badge bg-{}-lt">{}</span>', ((t.color, t.name) for t in record.tags.all())
+            " ", '<span class="badge bg-{}-lt">{}</span>', ((t.color, t.name) for t in self.m2m_items(record, "tags"))
         )
 
 

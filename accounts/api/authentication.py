@@ -6,14 +6,32 @@ from rest_framework import authentication, exceptions
 from ..models import ApiToken
 
 
+class MustChangePassword(exceptions.PermissionDenied):
+    default_detail = _("You must change your password before using the API.")
+    default_code = "password_change_required"
+
+
+def refuse_if_must_change_password(user):
+    """A user whose password was reset by an administrator may not use the API (with a token
+    from before the reset, or a session) until they have chosen a new one: 403."""
+    if user is not None and user.is_authenticated and user.must_change_password:
+        raise MustChangePassword()
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Token <key>`; looked up by SHA-256, no password hashing per request."""
+    """`Authorization: Token <key>`; looked up by SHA-256, no password hashing per request.
+
+    First of DEFAULT_AUTHENTICATION_CLASSES, so it sees every API request: it also refuses a
+    session (the next class, SessionAuthentication) whose user must change their password.
+    """
 
     keyword = "Token"
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() not in (b"token", b"bearer"):
+            # Django's session user, as SessionAuthentication will read it (cached on the request).
+            refuse_if_must_change_password(getattr(request._request, "user", None))
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid token header."))
@@ -21,6 +39,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = ApiToken.find(key)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        refuse_if_must_change_password(token.user)  # before last_used_at: a refused call changes nothing
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -139,6 +139,61 @@ def test_token_of_deactivated_user_is_refused(alice):
     assert token_client(key).get(ME).status_code == 401
 
 
+MUST_CHANGE = {
+    "en": "You must change your password before using the API.",
+    "zh-hans": "您必须先修改密码，才能使用 API。",
+}
+CUSTOMERS = "/api/v1/customers/"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_token_refused_while_the_password_must_be_changed(admin_user, alice, language):
+    """A token from before an administrator's reset stops working (403, nothing written) until
+    the user has chosen a new password; then the same token works again."""
+    from customers.models import Customer
+
+    token, key = services.token_create(user=alice, name="cli")
+    services.user_reset_password(actor=admin_user, user=alice, new_password=STRONG)
+    client = token_client(key)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    before, audit_count = snapshot(token), AuditEntry.objects.count()
+    for response in (
+        client.get(ME),
+        client.get(CUSTOMERS),
+        client.post(CUSTOMERS, {"name": "改密前的客户"}, format="json"),
+        client.post(f"/api/v1/tokens/{token.pk}/revoke/"),
+    ):
+        assert assert_errors(response, 403, "detail") == {"detail": [MUST_CHANGE[language]]}
+    assert not Customer.objects.exists()
+    assert_unchanged(token, before)  # not revoked, not even marked as used
+    assert AuditEntry.objects.count() == audit_count
+
+    services.user_change_password(user=reload(alice), old_password=STRONG, new_password=STRONG + "!")
+    assert client.get(ME).status_code == 200
+    response = client.post(CUSTOMERS, {"name": "改密后的客户"}, format="json")
+    assert response.status_code == 201, response.content
+    assert Customer.objects.get().name == "改密后的客户"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_session_refused_while_the_password_must_be_changed(admin_user, alice, language):
+    from customers.models import Customer
+
+    services.user_reset_password(actor=admin_user, user=alice, new_password=STRONG)
+    User.objects.filter(pk=alice.pk).update(language=language)
+    client = APIClient()
+    client.force_login(reload(alice))  # a session, as the web app's pages have
+    for response in (client.get(ME), client.post(CUSTOMERS, {"name": "会话客户"}, format="json")):
+        assert assert_errors(response, 403, "detail") == {"detail": [MUST_CHANGE[language]]}
+    assert not Customer.objects.exists()
+
+    services.user_change_password(user=reload(alice), old_password=STRONG, new_password=STRONG + "!")
+    client.force_login(reload(alice))  # a password change ends other sessions
+    assert client.get(ME).status_code == 200
+    assert client.post(CUSTOMERS, {"name": "会话客户"}, format="json").status_code == 201
+    assert Customer.objects.filter(name="会话客户").count() == 1
+
+
 def test_tokens_are_private(alice, bob):
     mine, _ = services.token_create(user=alice, name="alice-laptop")
     services.token_create(user=bob, name="bob-phone")

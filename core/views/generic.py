@@ -85,6 +85,7 @@ class ObjectListView(FilteredQuerysetMixin, ConfigView):
         c = self.config
         filterset, qs = self.filtered()
         filterset.use_cached_choices()
+        qs = c.list_queryset(qs, c.table_class)
         table = c.table_class(qs)  # no request= here: that would paginate with a full COUNT first
         per_page = (
             min(max(int(request.GET.get("per_page", 50) or 50), 10), 200)

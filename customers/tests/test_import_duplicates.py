@@ -118,13 +118,13 @@ def test_existing_customers_are_found_by_name_mobile_phone_and_email(alice, bob)
     make_customer(bob, name="老客户甲有限公司")
     make_customer(bob, name="老客户乙", mobile="13812345672")
     make_customer(bob, name="老客户丙", phone="010-12345678")
-    make_customer(bob, name="老客户丁", email="ding@x.cn")
+    make_customer(bob, name="老客户丁", email="Ding@X.cn")
     make_customer(bob, name="老客户戊", mobile="13812345675")
     rows = [
         ["老客户甲", "", "", "", ""],  # same name key
         ["新客户乙", "13812345672", "", "", ""],  # same mobile
         ["新客户丙", "", "010-12345678", "", ""],  # same phone
-        ["新客户丁", "", "", "DING@x.cn", ""],  # same e-mail, other case
+        ["新客户丁", "", "", "dING@x.CN", ""],  # same e-mail, neither as written nor lower case
         ["新客户戊", "", "13812345675", "", ""],  # a phone equal to a stored mobile
         ["新客户己", "13812345679", "", "ji@x.cn", ""],
     ]
@@ -168,7 +168,7 @@ def test_update_strategy_reports_customers_the_user_may_not_change(alice, bob):
 def test_lookups_find_live_customers_and_leave_the_planner_settings_alone(alice):
     from django.db import connection
 
-    from customers.importing import _lookup
+    from customers.importing.duplicates import _lookup
 
     live = make_customer(alice, name="甲", mobile="13812345671")
     gone = make_customer(alice, name="乙", mobile="13812345672")
@@ -231,18 +231,19 @@ def test_import_into_the_pool(manager):
 
 
 def test_progress_is_written_while_checking(alice, monkeypatch):
-    import customers.importing as importing
+    from customers.importing import runner, writing
 
-    monkeypatch.setattr(importing, "PROGRESS_EVERY", 1)
-    monkeypatch.setattr(importing, "BATCH", 1)
+    # The constants are read where they are defined (runner's progress, writing's batches).
+    monkeypatch.setattr(runner, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(writing, "BATCH", 1)
     seen = []
-    original = importing._Progress.set
+    original = runner._Progress.set
 
     def spy(self, processed, **counts):
         original(self, processed, **counts)
         seen.append(ImportJob.objects.get(pk=self.job.pk).processed_rows)
 
-    monkeypatch.setattr(importing._Progress, "set", spy)
+    monkeypatch.setattr(runner._Progress, "set", spy)
     job = check(alice, [[f"客户{i}", "", "", "", ""] for i in range(3)])
     assert seen == [1, 2, 3] and job.processed_rows == 3
     seen.clear()
@@ -290,19 +291,19 @@ def test_batches_are_written_by_several_connections(alice, monkeypatch):
     on SQLite they are written by the job's own thread. Either way all or nothing is written."""
     from django.db import connection
 
-    import customers.importing as importing
+    from customers.importing import writing
 
     parallel = connection.vendor == "postgresql"  # SQLite has one writer: batches stay in the job's thread
-    monkeypatch.setattr(importing, "BATCH", 2)
+    monkeypatch.setattr(writing, "BATCH", 2)
     threads = set()
-    original = importing._CreateWriter._write
+    original = writing._CreateWriter._write
 
     def spy(self, batch, codes):
         assert self.parallel is parallel
         threads.add(threading.get_ident())
         return original(self, batch, codes)
 
-    monkeypatch.setattr(importing._CreateWriter, "_write", spy)
+    monkeypatch.setattr(writing._CreateWriter, "_write", spy)
     rows = [[f"并行客户{i}", f"1381234{i:04d}", "", "", ""] for i in range(7)] + [["并行客户0", "", "", "", ""]]
     job = commit(alice, check(alice, rows))
     assert job.status == "done" and job.created_rows == 7 and job.skipped_rows == 1
@@ -319,7 +320,7 @@ def test_batches_are_written_by_several_connections(alice, monkeypatch):
     def failing(self, batch, codes):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing._CreateWriter, "_write", failing)
+    monkeypatch.setattr(writing._CreateWriter, "_write", failing)
     job = check(alice, [[f"失败客户{i}", "", "", "", ""] for i in range(5)])
     with pytest.raises(RuntimeError, match="disk full"):
         run_customer_import(job, user=alice, commit=True)

@@ -78,3 +78,14 @@ def test_filter_labels_are_capitalised(alice, web, language):
         assert {"客户类型", "级别", "城市", "区县", "省份"} <= set(labels)
     assert all(label[:1] == label[:1].upper() for label in labels), labels
     assert "(id)" not in page and "（ID）" not in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_filter_selects_offer_the_placeholder_not_dashes(alice, web, language):
+    speak(alice, language)
+    page = web("alice").get(LIST).content.decode()
+    placeholder = "— choose —" if language == "en" else "— 请选择 —"
+    assert "---------" not in page
+    for name in ("customer_type", "level", "status", "source", "industry", "province", "owner", "department"):
+        assert options(select(page, name))[0] == ("", placeholder), name
+    assert f'<option value="" selected>{placeholder}</option>' in select(page, "review_status")

@@ -50,6 +50,26 @@ def test_pool_table_is_compact(alice, manager, web, regions, language):
     assert f'action="{BATCH}"' in page
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_pool_filter_selects_read_like_the_customer_list(alice, manager, web, dicts, regions, language):
+    """No django-filter "---------": the empty option is the list's placeholder, in both languages."""
+    speak(manager, language)
+    pooled(alice, level=dicts["customer_level", "vip"], province=regions["bj"])
+    page = web("manager").get(POOL).content.decode()
+    placeholder = "— choose —" if language == "en" else "— 请选择 —"
+    assert "---------" not in page
+    bar = re.search(r'<form[^>]*class="[^"]*crm-filter-bar[^"]*".*?</form>', page, re.S).group(0)
+    for name in ("level", "industry", "province", "source"):
+        first = re.search(rf'<select name="{name}"[^>]*>\s*(<option[^>]*>[^<]*</option>)', bar)
+        assert first, name
+        assert first.group(1) == f'<option value="" selected>{placeholder}</option>', name
+    # A chosen value is still selected, the placeholder then is not.
+    page = web("manager").get(POOL, {"level": dicts["customer_level", "vip"].pk}).content.decode()
+    level = re.search(r'<select name="level"[^>]*>.*?</select>', page, re.S).group(0)
+    assert f'<option value="">{placeholder}</option>' in level
+    assert f'<option value="{dicts["customer_level", "vip"].pk}" selected>' in level
+
+
 def test_account_manager_sees_batch_claim_but_not_assign(alice, web):
     pooled(alice)
     page = web("bob").get(POOL).content.decode()

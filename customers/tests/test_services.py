@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.models import CodeSequence
 from core.testing.helpers import assert_unchanged, snapshot
 from customers.models import ClaimLog, Contact, Customer, FollowUp, OwnerHistory
 from customers.services import (
@@ -20,6 +21,7 @@ from customers.services import (
     customer_service,
     customers_tag,
     customers_transfer,
+    next_codes,
     normalise_name,
     pool_recycle,
 )
@@ -93,6 +95,26 @@ def test_code_pattern_is_configurable(alice, param):
     param("customer_code_pattern", "C{yyyy}-{seq:04}")
     customer = make_customer(alice)
     assert re.fullmatch(rf"C{timezone.localtime():%Y}-0001", customer.code)
+
+
+def test_codes_go_on_past_the_padding(alice, param):
+    param("customer_code_pattern", "C{yyyy}-{seq:02}")
+    year = f"{timezone.localtime():%Y}"
+    codes = [make_customer(alice).code for _ in range(3)]
+    assert codes == [f"C{year}-01", f"C{year}-02", f"C{year}-03"]
+    Customer.all_objects.filter(code=codes[1]).update(code=f"C{year}-99")
+    Customer.all_objects.filter(code=codes[2]).update(code=f"C{year}-100")
+    CodeSequence.objects.all().delete()  # as on a database written before the sequence table
+    assert make_customer(alice).code == f"C{year}-101"  # text order ranks -99 last and gave -100 again
+    assert make_customer(alice).code == f"C{year}-102"
+
+
+def test_next_codes_reserves_a_consecutive_block(alice):
+    first = next_codes("T{yyyy}-{seq:03}", 3)
+    second = next_codes("T{yyyy}-{seq:03}", 2)
+    year = f"{timezone.localtime():%Y}"
+    assert first == [f"T{year}-001", f"T{year}-002", f"T{year}-003"]
+    assert second == [f"T{year}-004", f"T{year}-005"]
 
 
 def test_codes_are_unique_in_the_database(alice):

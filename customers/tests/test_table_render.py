@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.utils.html import conditional_escape
 
 from core.table_render import render_rows
-from customers.models import Contact, Customer, FollowUp
+from customers.models import Contact, Customer, FollowUp, Tag
 from customers.tables import ContactTable, CustomerTable, FollowUpTable, PoolTable
 
 from .factories import make_contact, make_customer, make_followup
@@ -40,6 +40,7 @@ def test_customer_rows_match_tables2(alice, dicts, regions):
         province=regions["bj"],
     )
     c = make_customer(alice, name="北京龙虎科技有限公司")
+    c.tags.add(Tag.objects.create(name="<b>重点</b>", color="red"), Tag.objects.create(name="A", color="blue"))
     make_contact(alice, c, name="单田芳", mobile="13800138000")
     make_followup(alice, c)
     for table_class, qs in (
@@ -51,6 +52,7 @@ def test_customer_rows_match_tables2(alice, dicts, regions):
         expected = tables2_cells(paginated(table_class, qs))
         got = fast_cells(paginated(table_class, qs))
         assert got == expected, table_class.__name__
+    assert "&lt;b&gt;重点&lt;/b&gt;" in str(render_rows(paginated(CustomerTable, Customer.objects.all())))
     html = str(render_rows(paginated(CustomerTable, Customer.objects.all())))
     assert "<script>" not in html and conditional_escape("<script>") in html
 
@@ -59,3 +61,10 @@ def test_empty_table_shows_empty_text(db):
     table = paginated(CustomerTable, Customer.objects.none())
     table.empty_text = "nothing <here>"
     assert "nothing &lt;here&gt;" in str(render_rows(table))
+
+
+def test_detail_links_are_each_records_own(alice):
+    customers = [make_customer(alice, name=f"客户{i}") for i in range(3)]
+    html = str(render_rows(paginated(CustomerTable, Customer.objects.all())))
+    for customer in customers:
+        assert f'href="{customer.get_absolute_url()}"' in html
