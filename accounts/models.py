@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.models import ScopedModel, ScopedQuerySet, TimeStampedModel, VersionedModel
@@ -173,9 +174,14 @@ class User(AbstractUser, ScopedModel):
     def get_absolute_url(self):
         return reverse("accounts:user", args=[self.pk])
 
+    @cached_property
+    def role_list(self):
+        """The user's roles, read once per request (data scope and the header both need them)."""
+        return list(self.roles.all())
+
     @property
     def role_names(self):
-        return ", ".join(str(r) for r in self.roles.all())
+        return ", ".join(str(r) for r in self.role_list)
 
     def clean(self):
         super().clean()

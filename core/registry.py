@@ -7,6 +7,7 @@ explicit views for its transitions.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.functional import cached_property
 
@@ -128,6 +129,24 @@ class ModelConfig:
 
     def queryset(self, user, action="view", deleted=False):
         return self.base_queryset(deleted=deleted).visible_to(user, action)
+
+    def detail_relations(self):
+        """select_related() paths for the forward relations that detail_fields go through."""
+        paths = []
+        for name in self.detail_fields:
+            model, trail = self.model, []
+            for part in name.split("__"):
+                try:
+                    field = model._meta.get_field(part)
+                except FieldDoesNotExist:
+                    break
+                if not (field.many_to_one or field.one_to_one) or not field.concrete:
+                    break
+                trail.append(part)
+                model = field.related_model
+            if trail:
+                paths.append("__".join(trail))
+        return paths
 
     def list_queryset(self, qs, table_class):
         """`qs` trimmed for a list page: only `list_only`, and no prefetch of what the table

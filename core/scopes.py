@@ -21,7 +21,7 @@ def user_scope(user):
         return DataScope.ALL
     cached = getattr(user, "_crm_scope", None)
     if cached is None:
-        ranks = [r.data_scope for r in user.roles.all()]
+        ranks = [r.data_scope for r in user.role_list]
         cached = max(ranks) if ranks else DataScope.OWN
         user._crm_scope = cached
     return cached

@@ -115,6 +115,13 @@ class ObjectListView(FilteredQuerysetMixin, ConfigView):
 
 
 class ObjectDetailView(ConfigView):
+    def get_object(self, action, deleted=False):
+        # The fields shown are read in one query, not one query per relation.
+        self.check_permission(action)
+        qs = self.config.queryset(self.request.user, action, deleted=deleted)
+        related = self.config.detail_relations()
+        return get_object_or_404(qs.select_related(*related) if related else qs, pk=self.kwargs["pk"])
+
     def get(self, request, pk):
         obj = self.get_object("view")
         c = self.config
