@@ -28,6 +28,44 @@ class ScopedQuerySet(models.QuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)
 
+    # --- pages read in two steps ---------------------------------------------------------
+    _page_by_ids = False
+
+    def page_by_ids(self):
+        """Read a slice of this queryset in two queries: the primary keys of the slice (filters,
+        order and limit, no joins), then those rows with their select_related joins.
+
+        A search matching thousands of rows otherwise joins every match to its related rows
+        before the sort picks the fifty shown (SQLite does exactly that)."""
+        clone = self._chain()
+        clone._page_by_ids = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._page_by_ids = self._page_by_ids
+        return clone
+
+    def _fetch_all(self):
+        if (
+            self._result_cache is None
+            and self._page_by_ids
+            and self.query.is_sliced
+            and self._iterable_class is models.query.ModelIterable
+            and not self.query.annotations
+            and not self.query.extra_select
+        ):
+            ids = list(self.values_list("pk", flat=True))
+            rows = self.model._base_manager.using(self.db).filter(pk__in=ids)
+            rows.query.select_related = self.query.select_related
+            rows.query.deferred_loading = self.query.deferred_loading
+            position = {pk: i for i, pk in enumerate(ids)}
+            self._result_cache = sorted(rows, key=lambda row: position[row.pk])
+            if self._prefetch_related_lookups and not self._prefetch_done:
+                self._prefetch_related_objects()
+            return
+        super()._fetch_all()
+
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
 

@@ -149,12 +149,13 @@ class ModelConfig:
         return paths
 
     def list_queryset(self, qs, table_class):
-        """`qs` trimmed for a list page: only `list_only`, and no prefetch of what the table
-        loads for its page itself (CrmTable.page_m2m)."""
+        """`qs` trimmed for a list page: only `list_only`, no prefetch of what the table loads
+        for its page itself (CrmTable.page_m2m), and the page read by primary keys first."""
         own = set(getattr(table_class, "page_m2m", ()))
         if own & set(self.prefetch_related):
             qs = qs.prefetch_related(None).prefetch_related(*[p for p in self.prefetch_related if p not in own])
-        return qs.only(*self.list_only) if self.list_only else qs
+        qs = qs.only(*self.list_only) if self.list_only else qs
+        return qs.page_by_ids() if hasattr(qs, "page_by_ids") else qs
 
     # --- generated classes ---------------------------------------------------------------
     @cached_property
