@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 
 
 @dataclass
@@ -33,16 +34,25 @@ _groups: dict[str, MenuGroup] = {}
 
 def register_group(key, label, icon, order):
     _groups.setdefault(key, MenuGroup(key, label, icon, order))
+    forget_menus()
 
 
 def register_item(group, item):
     _groups[group].items.append(item)
+    forget_menus()
 
 
-def menu_for(user):
+def _menu(language):
+    """Every group with all its items, labels and URLs resolved: (group, [(permission, item)]).
+
+    Built once per language and process: menus are registered at start-up, and reversing the
+    URL of every item on every page cost more than the rest of the navigation."""
+    cached = _built.get(language)
+    if cached is not None:
+        return cached
     from .registry import configs
 
-    result = []
+    built = []
     for group in sorted(_groups.values(), key=lambda g: g.order):
         items = list(group.items)
         for c in configs():
@@ -56,9 +66,31 @@ def menu_for(user):
                         c.menu_order,
                     )
                 )
-        visible = [
-            i for i in sorted(items, key=lambda i: i.order) if i.permission is None or user.has_perm(i.permission)
-        ]
+        shown = {"icon": group.icon, "label": str(group.label)}
+        built.append(
+            (
+                shown,
+                [
+                    (i.permission, {"url": i.url, "icon": i.icon, "label": str(i.label)})
+                    for i in sorted(items, key=lambda i: i.order)
+                ],
+            )
+        )
+    _built[language] = built
+    return built
+
+
+_built = {}
+
+
+def forget_menus():
+    _built.clear()
+
+
+def menu_for(user):
+    result = []
+    for group, items in _menu(get_language()):
+        visible = [item for permission, item in items if permission is None or user.has_perm(permission)]
         if visible:
             result.append({"group": group, "items": visible})
     return result

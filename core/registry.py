@@ -200,7 +200,10 @@ class ModelConfig:
 
 
 def register(config: ModelConfig) -> ModelConfig:
+    from .navigation import forget_menus
+
     _registry[config.label] = config
+    forget_menus()  # menus list the registered models
     return config
 
 
