@@ -9,7 +9,9 @@ model bumps the model's version in the shared cache, so every worker rebuilds on
 import uuid
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models.signals import post_delete, post_save
+from django.forms import ModelMultipleChoiceField
 from django.utils import translation
 
 _lists = {}  # (key, language) -> (version, choices)
@@ -42,9 +44,33 @@ def cache_model_choices(field, key):
     slot = (key, translation.get_language())
     hit = _lists.get(slot)
     if hit is None or hit[0] != version:
-        hit = (version, [(str(value), label) for value, label in field.choices])
+        choices = [(str(value), label) for value, label in field.choices]
+        hit = (version, choices, frozenset(value for value, _label in choices if value != ""))
         _lists[slot] = hit
     # Set underneath the `choices` setters: django-filters' fields wrap whatever is assigned
     # there in a queryset iterator again.
     field._choices = field.widget.choices = hit[1]
+    _validate_from(field, hit[2])
     return version
+
+
+def _validate_from(field, keys):
+    """Check submitted values against the cached choices instead of one query per filter.
+
+    The cleaned value is an unsaved instance carrying only the primary key: what a filter on a
+    foreign key needs. The choices are exactly what the field's queryset gave (and are rebuilt
+    when the model changes), so the same values pass as with the query.
+    """
+    model = field.queryset.model
+    pk = model._meta.pk
+    invalid = field.error_messages["invalid_choice"]
+
+    def instance(value):
+        if str(value) not in keys:
+            raise ValidationError(invalid, code="invalid_choice", params={"value": value})
+        return model(pk=pk.to_python(value))
+
+    if isinstance(field, ModelMultipleChoiceField):
+        field._check_values = lambda values: [instance(v) for v in dict.fromkeys(values)]
+    else:
+        field.to_python = lambda value: None if value in field.empty_values else instance(value)
