@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organisation and security")
 
     def ready(self):
-        from . import registrations, signals  # noqa: F401
+        from . import auth_cache, registrations, signals  # noqa: F401
+
+        auth_cache.connect()

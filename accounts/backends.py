@@ -8,5 +8,14 @@ class RoleBackend(ModelBackend):
     def _get_group_permissions(self, user_obj):
         return Permission.objects.filter(crm_roles__users=user_obj)
 
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            from .auth_cache import snapshot
+
+            user_obj._perm_cache = snapshot(user_obj)["perms"]
+        return user_obj._perm_cache
+
     def user_can_authenticate(self, user):
         return super().user_can_authenticate(user)

@@ -176,8 +176,21 @@ class User(AbstractUser, ScopedModel):
 
     @cached_property
     def role_list(self):
-        """The user's roles, read once per request (data scope and the header both need them)."""
-        return list(self.roles.all())
+        """The user's roles (data scope and the header both need them): prefetched ones in a
+        list of users, else from the auth snapshot."""
+        if "roles" in getattr(self, "_prefetched_objects_cache", {}):
+            return list(self.roles.all())
+        return self.auth_snapshot()["roles"]
+
+    def auth_snapshot(self):
+        from .auth_cache import snapshot
+
+        return snapshot(self)
+
+    @property
+    def crm_department(self):
+        """The user's department as the data scope sees it (from the auth snapshot)."""
+        return self.auth_snapshot()["department"]
 
     @property
     def role_names(self):

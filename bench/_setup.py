@@ -29,6 +29,11 @@ def configure(db, name="guanxi_bench"):
                 check=True,
             )
         os.environ["DATABASE_URL"] = f"{base}/{name}"
+        # The production stack: PostgreSQL with Redis as the shared cache (filter choice lists,
+        # the auth snapshot). BENCH_REDIS="" measures without it.
+        redis = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/1")
+        if redis:
+            os.environ["REDIS_URL"] = redis
     else:
         os.environ.pop("DATABASE_URL", None)
         os.environ["CRM_DATA_DIR"] = str(ROOT / "var" / "bench")

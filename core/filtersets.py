@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .choice_cache import cache_model_choices
+from .choice_cache import cache_model_choices, model_versions
 from .widgets import speed_up
 
 _rendered_fields = {}  # (filterset class, language, values, choice versions) -> HTML
@@ -63,11 +63,16 @@ class BaseFilterSet(django_filters.FilterSet):
 
     def use_cached_choices(self):
         """For a page that renders the filter bar (the API and exports never build choices)."""
-        versions = []
-        for name, f in self.form.fields.items():
-            if isinstance(f, ModelChoiceField) and name not in self.per_user_choices:
-                versions.append(cache_model_choices(f, f"{type(self).__module__}.{type(self).__name__}.{name}"))
-        self.choice_versions = tuple(versions)
+        fields = [
+            (name, f)
+            for name, f in self.form.fields.items()
+            if isinstance(f, ModelChoiceField) and name not in self.per_user_choices
+        ]
+        known = model_versions({f.queryset.model for _name, f in fields})
+        prefix = f"{type(self).__module__}.{type(self).__name__}"
+        self.choice_versions = tuple(
+            cache_model_choices(f, f"{prefix}.{name}", known[f.queryset.model]) for name, f in fields
+        )
         return self
 
     def rendered_fields(self):

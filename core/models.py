@@ -55,12 +55,25 @@ class ScopedQuerySet(models.QuerySet):
             and not self.query.annotations
             and not self.query.extra_select
         ):
+            from .related import attach_related, split_relations
+
             ids = list(self.values_list("pk", flat=True))
             rows = self.model._base_manager.using(self.db).filter(pk__in=ids)
-            rows.query.select_related = self.query.select_related
-            rows.query.deferred_loading = self.query.deferred_loading
+            direct, nested = split_relations(self.model, self.query.select_related)
+            rows.query.select_related = nested or False
+            names, defer = self.query.deferred_loading
+            related_only = {}
+            if names and not defer:  # only(): local fields here, the relations' ones below
+                for name in names:
+                    head, _sep, rest = name.partition("__")
+                    if rest and head in direct:
+                        related_only.setdefault(head, set()).add(rest)
+                rows = rows.only(*{n for n in names if n.partition("__")[0] not in direct}, *direct)
+            elif names:
+                rows.query.deferred_loading = (frozenset(n for n in names if "__" not in n), defer)
             position = {pk: i for i, pk in enumerate(ids)}
             self._result_cache = sorted(rows, key=lambda row: position[row.pk])
+            attach_related(self._result_cache, direct, only=related_only, using=self.db)
             if self._prefetch_related_lookups and not self._prefetch_done:
                 self._prefetch_related_objects()
             return

@@ -52,7 +52,7 @@ def owned_scope_q(user, owner_field="owner", department_field="department"):
         return models.Q(**{f"{owner_field}_id": user.pk})
     if scope == DataScope.OWN_SUBORDINATES:
         return models.Q(**{f"{owner_field}_id__in": subordinate_ids(user)})
-    department = user.department
+    department = getattr(user, "crm_department", None) if hasattr(user, "auth_snapshot") else user.department
     if department is None:
         return models.Q(**{f"{owner_field}_id": user.pk})
     if scope == DataScope.DEPARTMENT:

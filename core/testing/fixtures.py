@@ -93,7 +93,10 @@ def api(org):
 def _clear_caches():
     from django.core.cache import cache
 
+    from core.paginator import _estimates
+
     cache.clear()
+    _estimates.clear()  # per-process count estimates: another test's rows are not this one's
     yield
 
 

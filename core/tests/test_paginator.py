@@ -119,3 +119,24 @@ def test_list_page_says_more_than_without_an_estimate(settings, web):
         assert "more than 12 records" in body or "超过 12 条记录" in body
     else:  # the planner's estimate of an unanalysed table may fall either side of the cap
         assert any(phrase in body for phrase in ("about", "约", "more than 12 records", "超过 12 条记录"))
+
+
+def test_large_estimates_are_reused_for_a_minute(settings, django_assert_num_queries, monkeypatch):
+    from django.db import connection
+
+    from core import paginator
+    from customers.models import Customer
+
+    settings.CRM_LIST_COUNT_CAP = 0  # every estimate counts as large
+    qs = Customer.objects.filter(name__startswith="甲")
+    if connection.vendor != "postgresql":
+        with django_assert_num_queries(0):
+            assert paginator.estimated_count(qs) is None  # no planner estimate on SQLite
+        return
+    with django_assert_num_queries(1):
+        first = paginator.estimated_count(qs)
+    with django_assert_num_queries(0):
+        assert paginator.estimated_count(qs) == first
+    monkeypatch.setattr(paginator.time, "monotonic", lambda: 10**9)  # a minute later, and more
+    with django_assert_num_queries(1):
+        paginator.estimated_count(qs)

@@ -21,6 +21,7 @@ from ..exporting import export_response
 from ..forms import ImportUploadForm, SavedViewForm, apply_validation_error
 from ..models import ImportJob, SavedView
 from ..paginator import CappedPaginator
+from ..related import attach_related
 
 
 class ConfigView(LoginRequiredMixin, View):
@@ -116,11 +117,16 @@ class ObjectListView(FilteredQuerysetMixin, ConfigView):
 
 class ObjectDetailView(ConfigView):
     def get_object(self, action, deleted=False):
-        # The fields shown are read in one query, not one query per relation.
+        # The relations shown are read with one query per related model: joining them all
+        # cost PostgreSQL ~10 ms of planning, and one query per relation as many round trips.
         self.check_permission(action)
-        qs = self.config.queryset(self.request.user, action, deleted=deleted)
-        related = self.config.detail_relations()
-        return get_object_or_404(qs.select_related(*related) if related else qs, pk=self.kwargs["pk"])
+        qs = self.config.queryset(self.request.user, action, deleted=deleted).select_related(None)
+        paths = [*self.config.select_related, *self.config.detail_relations()]
+        direct = [p for p in dict.fromkeys(paths) if "__" not in p]
+        nested = [p for p in dict.fromkeys(paths) if "__" in p]
+        obj = get_object_or_404(qs.select_related(*nested) if nested else qs, pk=self.kwargs["pk"])
+        attach_related([obj], direct)
+        return obj
 
     def get(self, request, pk):
         obj = self.get_object("view")

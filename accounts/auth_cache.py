@@ -1,0 +1,72 @@
+"""A user's permissions, roles and department, shared by their requests.
+
+Every page needed four queries for them (user permissions, role permissions, roles, department).
+With a shared cache (Redis) they are read once and kept until anything they derive from changes:
+a save or delete of a role, user, department or permission, or a change of the role/permission
+links, replaces the version every key carries. A per-process cache (LocMemCache) is not shared
+by the server's worker processes, so there the snapshot lives for one request only, as before.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "auth-snapshot-version"
+TTL = 600
+
+
+def enabled():
+    setting = getattr(settings, "CRM_AUTH_CACHE", None)
+    if setting is not None:
+        return setting
+    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def bump(**kwargs):
+    if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
+        return  # a login changes nothing a snapshot holds
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def snapshot(user):
+    """{"perms", "roles", "department"} of an active, saved user."""
+    cached = user.__dict__.get("_auth_snapshot")
+    if cached is not None:
+        return cached
+    data = None
+    if enabled():
+        key = f"auth-snapshot:{user.pk}:{cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, None)}"
+        data = cache.get(key)
+    if data is None:
+        data = {
+            "perms": _permissions(user),
+            "roles": list(user.roles.all()),
+            "department": user.department,
+        }
+        if enabled():
+            cache.set(key, data, TTL)
+    user.__dict__["_auth_snapshot"] = data
+    return data
+
+
+def _permissions(user):
+    from django.contrib.auth.backends import ModelBackend
+
+    from .backends import RoleBackend
+
+    # The backend's own computation (user permissions + role permissions), not its cached entry.
+    return ModelBackend.get_all_permissions(RoleBackend(), user)
+
+
+def connect():
+    from django.contrib.auth.models import Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from .models import Department, Role, User
+
+    for model in (Role, User, Department, Permission):
+        post_save.connect(bump, sender=model, dispatch_uid=f"auth-snapshot-save-{model.__name__}")
+        post_delete.connect(bump, sender=model, dispatch_uid=f"auth-snapshot-delete-{model.__name__}")
+    for through in (Role.permissions.through, User.roles.through, User.user_permissions.through, User.groups.through):
+        m2m_changed.connect(bump, sender=through, dispatch_uid=f"auth-snapshot-m2m-{through.__name__}")

@@ -1,0 +1,73 @@
+"""The shared auth snapshot (accounts/auth_cache.py): fewer queries, never stale rights."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Department, Role
+from customers.models import Customer
+from customers.tests.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/customers/customers/"
+
+
+@pytest.fixture(autouse=True)
+def shared_snapshot(settings):
+    settings.CRM_AUTH_CACHE = True  # as with Redis; LocMemCache is shared within this process
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_rights_are_read_once_then_shared_by_requests(web):
+    client = web("alice")
+    client.get(LIST)
+    response, sql = queries(client, LIST)
+    assert response.status_code == 200
+    assert not any("auth_permission" in q or "accounts_role" in q for q in sql)
+
+
+def test_a_removed_role_takes_effect_on_the_next_request(web, org):
+    alice = org["alice"]
+    client = web("alice")
+    assert client.get(LIST).status_code == 200
+    roles = list(alice.roles.all())
+    alice.roles.clear()
+    assert client.get(LIST).status_code == 403
+    alice.roles.set(roles)
+    assert client.get(LIST).status_code == 200
+
+
+def test_a_permission_taken_from_a_role_takes_effect_on_the_next_request(web, org):
+    client = web("alice")
+    assert client.get(LIST).status_code == 200
+    for role in org["alice"].roles.all():
+        role.permissions.remove(*role.permissions.filter(codename="view_customer"))
+    assert client.get(LIST).status_code == 403
+
+
+def test_a_wider_data_scope_and_a_new_department_take_effect_at_once(web, org):
+    alice, bob = org["alice"], org["bob"]
+    bobs = make_customer(bob, name="鲍勃的客户")
+    client = web("alice")
+    url = f"/customers/customers/{bobs.pk}/"
+    assert client.get(url).status_code == 404  # own records only
+    role = Role.objects.create(name="全部客户", data_scope=50)
+    role.permissions.set(alice.roles.first().permissions.all())
+    alice.roles.add(role)
+    assert client.get(url).status_code == 200
+    alice.roles.remove(role)
+    assert client.get(url).status_code == 404
+    assert Customer.objects.filter(pk=bobs.pk).exists()
+    # A department move is seen by department scopes on the next request.
+    other = Department.objects.create(name="新部门")
+    alice.department = other
+    alice.save()
+    alice.refresh_from_db()
+    client.get(LIST)
+    assert alice.crm_department == other
