@@ -11,8 +11,10 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 VERSION_KEY = "auth-snapshot-version"
+FORMAT = 2  # part of every key: a deploy that changes what a snapshot holds never reads old ones
 TTL = 600
 
 
@@ -26,23 +28,38 @@ def enabled():
 def bump(**kwargs):
     if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
         return  # a login changes nothing a snapshot holds
+    _new_version()
+    # Again after the commit: a request that read the old rows in between (and cached them
+    # under the new version) must not keep its snapshot.
+    transaction.on_commit(_new_version)
+
+
+def _new_version():
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def snapshot(user):
-    """{"perms", "roles", "department"} of an active, saved user."""
+    """{"perms", "roles", "department", "department_tree"} of an active, saved user."""
     cached = user.__dict__.get("_auth_snapshot")
     if cached is not None:
         return cached
     data = None
     if enabled():
-        key = f"auth-snapshot:{user.pk}:{cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, None)}"
+        key = f"auth-snapshot:{FORMAT}:{user.pk}:{cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, None)}"
         data = cache.get(key)
     if data is None:
+        department = user.department
         data = {
             "perms": _permissions(user),
             "roles": list(user.roles.all()),
-            "department": user.department,
+            "department": department,
+            # The department and everything under it: a tree scope filters by these ids instead
+            # of joining departments into every list query.
+            "department_tree": (
+                list(type(department).objects.filter(path__startswith=department.path).values_list("pk", flat=True))
+                if department is not None
+                else []
+            ),
         }
         if enabled():
             cache.set(key, data, TTL)

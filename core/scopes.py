@@ -57,6 +57,9 @@ def owned_scope_q(user, owner_field="owner", department_field="department"):
         return models.Q(**{f"{owner_field}_id": user.pk})
     if scope == DataScope.DEPARTMENT:
         return models.Q(**{f"{department_field}_id": department.pk}) | models.Q(**{f"{owner_field}_id": user.pk})
+    if hasattr(user, "auth_snapshot"):
+        tree = user.auth_snapshot()["department_tree"]
+        return models.Q(**{f"{department_field}_id__in": tree}) | models.Q(**{f"{owner_field}_id": user.pk})
     return models.Q(**{f"{department_field}__path__startswith": department.path}) | models.Q(
         **{f"{owner_field}_id": user.pk}
     )

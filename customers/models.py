@@ -140,7 +140,12 @@ class Customer(BusinessModel, OwnedModel):
             models.Index(fields=["deleted_at", "in_pool", "-created_at"], name="customer_list_idx"),
             models.Index(fields=["owner", "deleted_at", "-created_at"], name="customer_owner_idx"),
             models.Index(fields=["department", "deleted_at", "-created_at"], name="customer_dept_idx"),
-            models.Index(fields=["level", "province", "owner"], name="customer_level_prov_idx"),
+            # Filtered lists (level, province, owner) read it newest first and stop after a page.
+            models.Index(
+                fields=["level", "province", "owner", "-created_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="customer_level_prov_idx",
+            ),
             models.Index(fields=["in_pool", "last_followup_at"], name="customer_pool_idx"),
             # The default list (newest first, live rows) reads this in order and stops after a page.
             models.Index(

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Department, Role
+from accounts.services import department_service
 from customers.models import Customer
 from customers.tests.factories import make_customer
 
@@ -65,9 +66,25 @@ def test_a_wider_data_scope_and_a_new_department_take_effect_at_once(web, org):
     assert client.get(url).status_code == 404
     assert Customer.objects.filter(pk=bobs.pk).exists()
     # A department move is seen by department scopes on the next request.
-    other = Department.objects.create(name="新部门")
+    other = Department.objects.create(name="新部门", code="NEW")
     alice.department = other
     alice.save()
     alice.refresh_from_db()
     client.get(LIST)
     assert alice.crm_department == other
+
+
+def test_a_new_sub_department_is_in_a_tree_scope_at_once(web, org):
+    manager, bob = org["manager"], org["bob"]
+    client = web("manager")
+    assert client.get(LIST).status_code == 200  # the snapshot now holds the department tree
+    sub = department_service.create(
+        actor=org["admin"], data={"name": "新分部", "code": "SALES-NEW", "parent": manager.department}
+    )
+    other = department_service.create(actor=org["admin"], data={"name": "别处", "code": "ELSEWHERE"})
+    inside = make_customer(bob, name="分部客户")
+    outside = make_customer(bob, name="别处客户")
+    Customer.objects.filter(pk=inside.pk).update(department=sub, owner=None)
+    Customer.objects.filter(pk=outside.pk).update(department=other, owner=None)
+    assert client.get(f"/customers/customers/{inside.pk}/").status_code == 200
+    assert client.get(f"/customers/customers/{outside.pk}/").status_code == 404

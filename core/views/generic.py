@@ -68,13 +68,16 @@ class ConfigView(LoginRequiredMixin, View):
 
 
 class FilteredQuerysetMixin:
-    def filtered(self):
+    def filtered(self, filter_bar=False):
         c = self.config
         qs = c.queryset(self.request.user, "view")
         view_key = self.request.GET.get("view")
         if view_key and view_key in c.saved_views:
             qs = c.saved_views[view_key][1](qs, self.request.user)
         filterset = c.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+        if filter_bar:
+            # Before .qs: the values are then checked against the cached choices, not queried.
+            filterset.use_cached_choices()
         return filterset, (filterset.qs if filterset.is_bound else qs)
 
 
@@ -84,8 +87,7 @@ class ObjectListView(FilteredQuerysetMixin, ConfigView):
     def get(self, request, **kwargs):
         self.check_permission("view")
         c = self.config
-        filterset, qs = self.filtered()
-        filterset.use_cached_choices()
+        filterset, qs = self.filtered(filter_bar=True)
         qs = c.list_queryset(qs, c.table_class)
         table = c.table_class(qs)  # no request= here: that would paginate with a full COUNT first
         per_page = (
