@@ -217,6 +217,9 @@ def _city_regions():
 BULK_THRESHOLD = 10_000  # from here on seed_customers() is the bulk path (no audit entries)
 
 
+SPAN = timedelta(days=720)
+
+
 def _followup_times(created_at, count, now):
     """Follow-ups a week apart after the customer was created, none of them in the future."""
     if count and created_at + timedelta(days=(count - 1) * 7 + 1) > now:
@@ -305,7 +308,9 @@ def seed_customers(n, *, stdout=None, seed=2026, batch=5000):
                 province, city_ids = places.get(word, (None, []))
                 city_id = rng.choice(city_ids) if city_ids else None
             owner = None if index % 10 == 0 else owners[index % len(owners)]
-            created_at = now - timedelta(days=rng.randrange(720), minutes=rng.randrange(1440))
+            # Spread over two years in the order of the rows, as records accumulate in a real
+            # database: its newest-first scans then read the table in physical order.
+            created_at = now - SPAN + SPAN * (index + 1) / (n + 1) - timedelta(minutes=rng.randrange(1440))
             # bulk: 5 follow-ups a customer (issue #3 figures); small demo: 0-3.
             visits = _followup_times(created_at, 5 if not small else i % 4, now)
             mobile = _mobile(rng)
