@@ -88,6 +88,11 @@ grant("customer_service", *FOUNDATION_VIEW)
 def seed_organisation(password=DEMO_PASSWORD):
     """Create (or refresh) departments, positions, roles and demo users. Returns {username: user}."""
     from django.contrib.auth.hashers import make_password
+    from django.utils.module_loading import autodiscover_modules
+
+    # Every app's grants, whatever the caller imported: roles are set to exactly ROLE_GRANTS, so
+    # a caller that had loaded only some apps' demo modules stripped the others' permissions.
+    autodiscover_modules("demo")
 
     from .models import Department, Position, Role, User
 

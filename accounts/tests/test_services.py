@@ -368,3 +368,25 @@ def test_token_revoke(alice):
     assert reload(token).revoked_at is not None
     assert ApiToken.find(key) is None
     assert audit("token", token, message="revoked").count() == 1
+
+
+def test_seeding_the_organisation_keeps_every_apps_grants(db, monkeypatch):
+    """bench/import_export.py called seed_organisation() before customers.demo was imported,
+    and the roles lost their customer permissions."""
+    import sys
+    from collections import defaultdict
+
+    from accounts.demo import seed_organisation
+    from core import demo
+
+    # As in a fresh process that has loaded only the accounts' demo module so far.
+    foundation = defaultdict(
+        set, {role: {p for p in perms if not p.startswith("customers.")} for role, perms in demo.ROLE_GRANTS.items()}
+    )
+    monkeypatch.setattr(demo, "ROLE_GRANTS", foundation)
+    monkeypatch.setattr("accounts.demo.ROLE_GRANTS", foundation)
+    monkeypatch.setattr(demo, "_seeders", list(demo._seeders))
+    monkeypatch.delitem(sys.modules, "customers.demo", raising=False)
+    users = seed_organisation()
+    assert users["alice"].has_perm("customers.view_customer")
+    assert User.objects.get(username="alice").has_perm("customers.add_customer")
