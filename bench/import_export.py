@@ -71,6 +71,13 @@ def step_import(db, path, commit_too=True, dbname="guanxi_bench"):
             options={"duplicate_strategy": "skip", "target": "me"},
             created_by=user,
         )
+    from accounts.models import AuditEntry
+    from customers.models import Customer
+
+    marks = {
+        "customer": Customer.all_objects.order_by("-id").values_list("id", flat=True).first() or 0,
+        "audit": AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+    }
     started = time.monotonic()
     run_customer_import(job, user=user, commit=False)
     check_s = time.monotonic() - started
@@ -80,6 +87,7 @@ def step_import(db, path, commit_too=True, dbname="guanxi_bench"):
         run_customer_import(job, user=user, commit=True)
         result.update(commit_s=time.monotonic() - started, created=job.created_rows, skipped=job.skipped_rows)
     result["peak_mb"] = peak_mb()
+    result["marks"] = marks
     # Planner statistics for the export steps, as autovacuum would gather them after 100,000
     # new rows in production (it is off on the bench server): not part of the figures.
     from django.db import connection
@@ -87,6 +95,26 @@ def step_import(db, path, commit_too=True, dbname="guanxi_bench"):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(json.dumps(result))
+
+
+def step_cleanup(db, marks, dbname="guanxi_bench"):
+    """Delete what the import created: repeated runs would otherwise pile 100,000 look-alike
+    customers at the newest end of the bench database, which no real database has and which
+    skews every newest-first figure taken on it afterwards."""
+    configure(db, name=dbname)
+    from django.db import connection, transaction
+
+    customer, audit = marks
+    started = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in ("customers_ownerhistory", "customers_contact", "customers_followup", "customers_customer_tags"):
+            cursor.execute(f"DELETE FROM {table} WHERE customer_id > %s", [customer])
+        cursor.execute("DELETE FROM customers_claimlog WHERE customer_id > %s", [customer])
+        cursor.execute("DELETE FROM customers_customer WHERE id > %s", [customer])
+        cursor.execute("DELETE FROM accounts_auditentry WHERE id > %s", [audit])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE customers_customer" if connection.vendor == "postgresql" else "ANALYZE")
+    print(json.dumps({"seconds": time.monotonic() - started}))
 
 
 def step_export(db, rows, fmt, dbname="guanxi_bench"):
@@ -125,12 +153,15 @@ def main():
     parser.add_argument(
         "--dbname", default="guanxi_bench", help="PostgreSQL database to use (created if missing; postgres only)"
     )
-    parser.add_argument("--step", choices=["all", "import", "export-xlsx", "export-csv"], default="all")
+    parser.add_argument("--step", choices=["all", "import", "export-xlsx", "export-csv", "cleanup"], default="all")
+    parser.add_argument("--marks", default="", help="cleanup: last customer id,last audit id before the import")
     parser.add_argument("--file", default=str(ROOT / "var" / "bench-import.xlsx"))
     args = parser.parse_args()
     path = Path(args.file)
     if args.step == "import":
         return step_import(args.db, path, dbname=args.dbname)
+    if args.step == "cleanup":
+        return step_cleanup(args.db, [int(v) for v in args.marks.split(",")], dbname=args.dbname)
     if args.step.startswith("export"):
         return step_export(args.db, args.rows, args.step.split("-")[1], dbname=args.dbname)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +170,8 @@ def main():
     print(
         f"wrote {args.rows} rows to {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s"
     )
-    for step in ("import", "export-xlsx", "export-csv"):
+    marks = ""
+    for step in ("import", "export-xlsx", "export-csv", "cleanup"):
         out = subprocess.run(
             [
                 sys.executable,
@@ -154,6 +186,8 @@ def main():
                 step,
                 "--file",
                 str(path),
+                "--marks",
+                marks,
             ],
             capture_output=True,
             text=True,
@@ -164,6 +198,9 @@ def main():
             print(out.stdout[-2000:], out.stderr[-4000:])
             sys.exit(f"step {step} failed")
         data = json.loads(lines[-1])
+        if "marks" in data:
+            marks = f"{data['marks']['customer']},{data['marks']['audit']}"
+            del data["marks"]
         print(
             f"{step:12} " + "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in data.items())
         )
