@@ -6,6 +6,7 @@ validated with the model's form so the rules match the UI, and written through i
 
 import copy
 import csv
+import functools
 import io
 
 from django.conf import settings
@@ -293,16 +294,23 @@ def mark_failed(job, *, commit):
     )
 
 
+def marks_failure(run):
+    """An import runner that marks its job failed (mark_failed) when it raises."""
+
+    @functools.wraps(run)
+    def runner(job, *, user, commit):
+        try:
+            return run(job, user=user, commit=commit)
+        except Exception:
+            mark_failed(job, commit=commit)
+            raise
+
+    return runner
+
+
+@marks_failure
 def run_import(job, *, user, commit):
     """Check (commit=False) or import (commit=True) every row of `job`; record progress."""
-    try:
-        return _run_import(job, user=user, commit=commit)
-    except Exception:
-        mark_failed(job, commit=commit)
-        raise
-
-
-def _run_import(job, *, user, commit):
     from .registry import get_config
 
     config = get_config(job.model_label)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
-from core.importing import MAX_ERRORS_STORED, ImportSpec, mark_failed, read_table
+from core.importing import MAX_ERRORS_STORED, ImportSpec, marks_failure, read_table
 
 from ..models import Customer
 from . import writing
@@ -32,22 +32,15 @@ class _Progress:
             type(self.job).objects.filter(pk=self.job.pk).update(processed_rows=processed, **counts)
 
 
-def run_customer_import(job, *, user, commit):
-    """Check (commit=False) or import (commit=True) the customers of `job`; record progress."""
-    try:
-        return _run(job, user=user, commit=commit)
-    except Exception:
-        mark_failed(job, commit=commit)
-        raise
-
-
 def ImportSpec_for_customers():  # noqa: N802 - reads like the class it returns
     from core.registry import get_config
 
     return ImportSpec(get_config(Customer))
 
 
-def _run(job, *, user, commit):
+@marks_failure
+def run_customer_import(job, *, user, commit):
+    """Check (commit=False) or import (commit=True) the customers of `job`; record progress."""
     started = time.monotonic()
     spec = ImportSpec_for_customers()
     options = job.options or {}
