@@ -9,9 +9,10 @@ by the server's worker processes, so there the snapshot lives for one request on
 
 import uuid
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from core.cache import shared
 
 VERSION_KEY = "auth-snapshot-version"
 FORMAT = 2  # part of every key: a deploy that changes what a snapshot holds never reads old ones
@@ -19,10 +20,7 @@ TTL = 600
 
 
 def enabled():
-    setting = getattr(settings, "CRM_AUTH_CACHE", None)
-    if setting is not None:
-        return setting
-    return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+    return shared()
 
 
 def bump(**kwargs):

@@ -16,6 +16,12 @@ class BasedataConfig(AppConfig):
     verbose_name = _("Basic data")
 
     def ready(self):
-        from . import registrations  # noqa: F401
+        from core.related import reference_model
 
+        from . import registrations  # noqa: F401
+        from .models import DictItem, Region
+
+        # Every customer row names a level, type, industry and province: kept per process.
+        reference_model(DictItem)
+        reference_model(Region)
         post_migrate.connect(_ensure_basedata, sender=self)

@@ -47,9 +47,12 @@ def main():
     args = parser.parse_args()
     configure(args.db)
 
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     from accounts.models import User
     from customers.models import Customer

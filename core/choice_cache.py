@@ -10,6 +10,7 @@ import uuid
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.forms import ModelMultipleChoiceField
 from django.utils import translation
@@ -23,10 +24,20 @@ def _version_key(model):
 
 
 def _bump(sender, **kwargs):
-    cache.set(_version_key(sender), uuid.uuid4().hex, None)
+    if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
+        return  # a login changes no label
+    _new_version(sender)
+    # Again after the commit: a process that read the old rows in between (and kept them
+    # under the new version) must not keep them.
+    transaction.on_commit(lambda: _new_version(sender))
 
 
-def _watch(model):
+def _new_version(model):
+    cache.set(_version_key(model), uuid.uuid4().hex, None)
+
+
+def watch(model):
+    """Bump `model`'s version in the shared cache on every save or delete of one of its rows."""
     if model not in _watched:
         _watched.add(model)
         uid = f"choice-cache-{model._meta.label_lower}"
@@ -49,7 +60,7 @@ def model_versions(models):
 def cache_model_choices(field, key, version=None):
     """Give a Model(Multiple)ChoiceField a static choice list, rebuilt when its model changes."""
     model = field.queryset.model
-    _watch(model)
+    watch(model)
     if version is None:
         version = model_versions([model])[model]
     slot = (key, translation.get_language())

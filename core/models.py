@@ -97,6 +97,11 @@ class AliveManager(ScopedManager):
 class ScopedModel(models.Model):
     """Root of every CRM model: gives `.objects.visible_to(user, action)`."""
 
+    # True when scope_queryset() narrows rows differently per action. While it is False, a row
+    # the user may view they may also change or delete exactly when they hold that function
+    # permission, and a detail page needs no query to decide which buttons to show.
+    SCOPE_BY_ACTION = False
+
     objects = ScopedManager()
 
     class Meta:

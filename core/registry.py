@@ -130,6 +130,15 @@ class ModelConfig:
     def queryset(self, user, action="view", deleted=False):
         return self.base_queryset(deleted=deleted).visible_to(user, action)
 
+    def allows(self, user, action, obj):
+        """Whether `user` may `action` `obj`, a row read through queryset(user, "view")."""
+        if self.model.SCOPE_BY_ACTION:
+            return self.queryset(user, action).filter(pk=obj.pk).exists()
+        if getattr(self.model, "PERSONAL", False):
+            return True  # visible_to() gives personal records to their owner whatever the action
+        opts = self.model._meta
+        return user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+
     def detail_relations(self):
         """select_related() paths for the forward relations that detail_fields go through."""
         paths = []

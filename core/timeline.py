@@ -141,11 +141,22 @@ def _collect(entries, models):
     return wanted
 
 
-def _resolve(wanted):
+def _resolve(wanted, subject=None):
+    from .related import related_objects
+
     names = {}
     for (related, target), ids in wanted.items():
-        rows = related._base_manager.filter(**{f"{target}__in": ids})
-        names[(related, target)] = {getattr(obj, target): str(obj) for obj in rows}
+        if subject is not None and isinstance(subject, related) and target == related._meta.pk.attname:
+            # Follow-ups and contacts on their customer's page name the customer they point at.
+            names[(related, target)] = {subject.pk: str(subject)}
+            ids = ids - {subject.pk}
+            if not ids:
+                continue
+        if target == related._meta.pk.attname:
+            rows = related_objects(related, ids).values()
+        else:
+            rows = related._base_manager.filter(**{f"{target}__in": ids})
+        names.setdefault((related, target), {}).update((getattr(obj, target), str(obj)) for obj in rows)
     return names
 
 
@@ -211,7 +222,7 @@ def describe_entries(entries, subject=None):
         models.append(ct.model_class() if ct is not None else None)
     subject_ct = ContentType.objects.get_for_model(subject) if subject is not None else None
     subject_model = type(subject)._meta.concrete_model if subject is not None else None
-    names = _resolve(_collect(entries, models))
+    names = _resolve(_collect(entries, models), subject)
     items = []
     for entry, model in zip(entries, models, strict=True):
         about_subject = (

@@ -211,7 +211,9 @@ CRM_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 # --- cache / jobs ---------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
+    # Sessions are read from Redis on every request (written through to the database).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "guanxi",

@@ -1,8 +1,8 @@
 import calendar
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import CharField, Count, F, Q, Value
-from django.db.models.functions import Cast, Coalesce, NullIf, TruncMonth
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 
 from .models import Contact, Customer, FollowUp
@@ -157,14 +157,22 @@ def customer_timeline(customer, limit=50):
 
     types = ContentType.objects.get_for_models(Customer, Contact, FollowUp)
 
-    def ids(model):  # AuditEntry.object_id is text
-        return model.all_objects.filter(customer=customer).annotate(key=Cast("pk", CharField())).values("key")
+    def rows(model):
+        return (
+            model.all_objects.filter(customer=customer)
+            .order_by()  # SQLite allows no ORDER BY inside a UNION
+            .annotate(kind=Value(model._meta.model_name))
+            .values_list("kind", "pk")
+        )
 
-    contact_ids, followup_ids = ids(Contact), ids(FollowUp)
-    cond = (
-        Q(content_type=types[Customer], object_id=str(customer.pk))
-        | Q(content_type=types[Contact], object_id__in=contact_ids)
-        | Q(content_type=types[FollowUp], object_id__in=followup_ids)
-    )
+    # The ids as literal lists, read first: with subqueries PostgreSQL walked the whole audit
+    # log newest first, filtering every entry of every record (13 ms on 20,000 entries).
+    children = {Contact._meta.model_name: [], FollowUp._meta.model_name: []}
+    for kind, pk in rows(Contact).union(rows(FollowUp), all=True):
+        children[kind].append(str(pk))  # AuditEntry.object_id is text
+    cond = Q(content_type=types[Customer], object_id=str(customer.pk))
+    for model in (Contact, FollowUp):
+        if children[model._meta.model_name]:
+            cond |= Q(content_type=types[model], object_id__in=children[model._meta.model_name])
     entries = AuditEntry.objects.filter(cond).select_related("actor", "content_type")
     return list(entries.order_by("-created_at", "-id")[:limit])

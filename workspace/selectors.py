@@ -1,12 +1,28 @@
+from django.core.cache import cache
 from django.utils import timezone
+
+from core.cache import shared
 
 from .models import Notification, Todo
 
+UNREAD_TTL = 300  # a safety net: every write through workspace.services forgets the count
+
+
+def unread_key(user_id):
+    return f"unread-notifications:{user_id}"
+
 
 def unread_count(user):
+    """The bell's badge, on every page: kept in the shared cache until a notification of the
+    user is created or read (workspace.services forgets it)."""
     cached = getattr(user, "_crm_unread", None)
     if cached is None:
-        cached = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        key = unread_key(user.pk)
+        cached = cache.get(key) if shared() else None
+        if cached is None:
+            cached = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+            if shared():
+                cache.set(key, cached, UNREAD_TTL)
         user._crm_unread = cached
     return cached
 

@@ -1,6 +1,7 @@
 """notify() and to-do services that every module calls."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -50,6 +51,7 @@ def notify(
         n.set_target(target)
         created.append(n)
     Notification.objects.bulk_create(created)
+    _forget_unread([u.pk for u in recipients])
     email_to = (
         [u.email for u in recipients if u.email] if "email" in channels and get_parameter("email_enabled") else []
     )
@@ -82,7 +84,18 @@ def notification_mark_read(*, user, notifications=None):
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notifications is not None:
         qs = qs.filter(pk__in=[n.pk for n in notifications])
+    _forget_unread([user.pk])
     return qs.update(read_at=timezone.now())
+
+
+def _forget_unread(user_ids):
+    from .selectors import unread_key
+
+    keys = [unread_key(pk) for pk in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        # Again after the commit: a page that counted in between must not keep the old count.
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ LIST = "/customers/customers/"
 
 @pytest.fixture(autouse=True)
 def shared_snapshot(settings):
-    settings.CRM_AUTH_CACHE = True  # as with Redis; LocMemCache is shared within this process
+    settings.CRM_SHARED_CACHE = True  # as with Redis; LocMemCache is shared within this process
 
 
 def queries(client, url):

@@ -156,8 +156,8 @@ class ObjectDetailView(ConfigView):
             fields=fields,
             tabs=tabs,
             timeline=timeline,
-            can_change_object=c.can_edit and c.queryset(request.user, "change").filter(pk=obj.pk).exists(),
-            can_delete_object=c.can_delete and c.queryset(request.user, "delete").filter(pk=obj.pk).exists(),
+            can_change_object=c.can_edit and c.allows(request.user, "change", obj),
+            can_delete_object=c.can_delete and c.allows(request.user, "delete", obj),
         )
         if c.detail_context is not None:
             context.update(c.detail_context(obj, request.user))

@@ -137,3 +137,21 @@ def test_toggle_someone_elses_todo_is_404(alice, web):
     assert web("bob").get(f"/workspace/todos/{todo.pk}/toggle/").status_code == 405
     todo.refresh_from_db()
     assert (todo.done_at, todo.version) == (None, 1)
+
+
+def test_the_cached_badge_follows_new_and_read_notifications(alice, web, settings):
+    settings.CRM_SHARED_CACHE = True  # the count is kept in the shared cache, as with Redis
+    client = web("alice")
+
+    def badge():
+        body = client.get("/workspace/notifications/").content.decode()
+        return body.split('id="bell-count">')[1].split("<")[0] if 'id="bell-count">' in body else "0"
+
+    assert badge() == "0"
+    [first] = notify(recipients=[alice], title="One")
+    notify(recipients=[alice], title="Two")
+    assert badge() == "2"
+    client.get(f"/workspace/notifications/{first.pk}/open/")
+    assert badge() == "1"
+    client.post("/workspace/notifications/read-all/")
+    assert badge() == "0"
