@@ -15,7 +15,7 @@ from django.db import transaction
 from core.cache import shared
 
 VERSION_KEY = "auth-snapshot-version"
-FORMAT = 2  # part of every key: a deploy that changes what a snapshot holds never reads old ones
+FORMAT = 3  # part of every key: a deploy that changes what a snapshot holds never reads old ones
 TTL = 600
 
 
@@ -36,6 +36,37 @@ def _new_version():
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
+def _version():
+    return cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, None)
+
+
+def cached_user(user_id):
+    """The signed-in user of a request, without a query while nothing about users changed.
+
+    The row is kept without the password hash (Redis is no place for it); the instance carries
+    the session hash computed from it instead, and its password stays a deferred field: read
+    only if something needs it (a password check), never written back by a save().
+    """
+    from .models import User
+
+    if not enabled():
+        return None
+    key = f"auth-user:{FORMAT}:{user_id}:{_version()}"
+    row = cache.get(key)
+    if row is None:
+        user = User._default_manager.filter(pk=user_id).first()
+        if user is None:
+            return None
+        names = tuple(f.attname for f in User._meta.concrete_fields if f.attname != "password")
+        row = (names, tuple(getattr(user, name) for name in names), user.get_session_auth_hash())
+        cache.set(key, row, TTL)
+        return user
+    names, values, session_hash = row
+    user = User.from_db(User._default_manager.db, names, values)
+    user.__dict__["_session_auth_hash"] = session_hash
+    return user
+
+
 def snapshot(user):
     """{"perms", "roles", "department", "department_tree"} of an active, saved user."""
     cached = user.__dict__.get("_auth_snapshot")
@@ -43,7 +74,7 @@ def snapshot(user):
         return cached
     data = None
     if enabled():
-        key = f"auth-snapshot:{FORMAT}:{user.pk}:{cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, None)}"
+        key = f"auth-snapshot:{FORMAT}:{user.pk}:{_version()}"
         data = cache.get(key)
     if data is None:
         department = user.department

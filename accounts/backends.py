@@ -17,5 +17,13 @@ class RoleBackend(ModelBackend):
             user_obj._perm_cache = snapshot(user_obj)["perms"]
         return user_obj._perm_cache
 
+    def get_user(self, user_id):
+        from .auth_cache import cached_user
+
+        user = cached_user(user_id)
+        if user is None:
+            return super().get_user(user_id)
+        return user if self.user_can_authenticate(user) else None
+
     def user_can_authenticate(self, user):
         return super().user_can_authenticate(user)

@@ -182,6 +182,14 @@ class User(AbstractUser, ScopedModel):
             return list(self.roles.all())
         return self.auth_snapshot()["roles"]
 
+    def get_session_auth_hash(self):
+        # A user read from the auth cache carries the hash instead of the password hash it
+        # was computed from (accounts/auth_cache.py cached_user).
+        known = self.__dict__.get("_session_auth_hash")
+        if known is not None and "password" not in self.__dict__:
+            return known
+        return super().get_session_auth_hash()
+
     def auth_snapshot(self):
         from .auth_cache import snapshot
 

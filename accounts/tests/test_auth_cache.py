@@ -88,3 +88,39 @@ def test_a_new_sub_department_is_in_a_tree_scope_at_once(web, org):
     Customer.objects.filter(pk=outside.pk).update(department=other, owner=None)
     assert client.get(f"/customers/customers/{inside.pk}/").status_code == 200
     assert client.get(f"/customers/customers/{outside.pk}/").status_code == 404
+
+
+def test_the_signed_in_user_is_read_without_a_query(web):
+    client = web("alice")
+    client.get(LIST)
+    response, sql = queries(client, LIST)
+    assert response.status_code == 200
+    assert not any(q.startswith('SELECT "accounts_user"."id", "accounts_user"."password"') for q in sql)
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_request(web, org):
+    client = web("alice")
+    assert client.get(LIST).status_code == 200
+    alice = org["alice"]
+    alice.is_active = False
+    alice.save()
+    assert client.get(LIST).status_code == 302
+
+
+def test_a_password_reset_ends_the_users_sessions(web, org):
+    from accounts.services import user_reset_password
+
+    client = web("alice")
+    assert client.get(LIST).status_code == 200
+    user_reset_password(actor=org["admin"], user=org["alice"], new_password="another-pass-2026")
+    assert client.get(LIST).status_code == 302
+
+
+def test_saving_the_cached_user_keeps_the_password(web, org):
+    client = web("alice")
+    client.get(LIST)  # the next request reads alice from the cache, without her password hash
+    assert client.post("/i18n/setlang/", {"language": "en", "next": LIST}).status_code == 302
+    alice = type(org["alice"]).objects.get(pk=org["alice"].pk)
+    assert alice.language == "en"
+    assert alice.check_password("demo-pass-2026")
+    assert client.get(LIST).status_code == 200  # still signed in

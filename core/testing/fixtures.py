@@ -93,10 +93,15 @@ def api(org):
 def _clear_caches():
     from django.core.cache import cache
 
+    from basedata.parameters import _local as parameters
     from core.paginator import _estimates
+    from core.related import _kept
 
     cache.clear()
-    _estimates.clear()  # per-process count estimates: another test's rows are not this one's
+    # Per-process copies: another test's rows are not this one's.
+    _estimates.clear()
+    parameters.clear()
+    _kept.clear()
     yield
 
 
