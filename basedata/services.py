@@ -1,5 +1,6 @@
 from django.db import transaction
 
+from core.choice_cache import new_version
 from core.services import ModelService
 
 from . import parameters
@@ -76,6 +77,7 @@ def regions_load(*, actor=None, data=None):
                 )
             Region.objects.bulk_create(batch, batch_size=1000)
             by_code.update(dict(Region.objects.filter(level=level).values_list("code", "pk")))
+        new_version(Region)  # bulk_create sends no post_save: filter choice lists must see the regions
         count = Region.objects.count()
         audit_log(
             actor=actor,
@@ -120,4 +122,5 @@ def dictionaries_ensure(*, actor=None):
         if (code, item_code) not in existing
     ]
     DictItem.objects.bulk_create(batch)
+    new_version(DictItem)  # bulk_create sends no post_save: filter choice lists must see the items
     return len(batch)

@@ -6,8 +6,13 @@ request's CPU. A `redis.Redis` is thread-safe (it takes connections from its poo
 pool serves every thread of the process.
 """
 
+import uuid
+
 from django.conf import settings
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+from . import context
 
 
 def shared():
@@ -18,6 +23,34 @@ def shared():
     if setting is not None:
         return setting
     return "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def read_versions(keys):
+    """{key: version} of version keys in one cache round trip, read once per request.
+
+    A version is random, not a counter: after the cache is cleared (or evicts the key) a
+    process must not take what it kept under an old version for current.
+    """
+    memo = context.memo()
+    known = memo if memo is not None else {}
+    wanted = [key for key in keys if key not in known]
+    found = cache.get_many(wanted) if wanted else {}
+    versions = {}
+    for key in keys:
+        version = known.get(key) or found.get(key) or cache.get_or_set(key, lambda: uuid.uuid4().hex, None)
+        versions[key] = version
+        if memo is not None:
+            memo[key] = version
+    return versions
+
+
+def replace_version(key):
+    """Give `key` a new version: whatever was kept under the old one is not used again."""
+    version = uuid.uuid4().hex
+    cache.set(key, version, None)
+    memo = context.memo()
+    if memo is not None:
+        memo[key] = version
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):

@@ -6,14 +6,13 @@ The cached list holds (value, label) pairs per language; a save or delete of any
 model bumps the model's version in the shared cache, so every worker rebuilds on its next use.
 """
 
-import uuid
-
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.forms import ModelMultipleChoiceField
 from django.utils import translation
+
+from .cache import read_versions, replace_version
 
 _lists = {}  # (key, language) -> (version, choices)
 _watched = set()
@@ -26,14 +25,14 @@ def _version_key(model):
 def _bump(sender, **kwargs):
     if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
         return  # a login changes no label
-    _new_version(sender)
+    new_version(sender)
     # Again after the commit: a process that read the old rows in between (and kept them
     # under the new version) must not keep them.
-    transaction.on_commit(lambda: _new_version(sender))
+    transaction.on_commit(lambda: new_version(sender))
 
 
-def _new_version(model):
-    cache.set(_version_key(model), uuid.uuid4().hex, None)
+def new_version(model):
+    replace_version(_version_key(model))
 
 
 def watch(model):
@@ -48,13 +47,7 @@ def watch(model):
 def model_versions(models):
     """{model: version} in one cache round trip (a filter bar has a dozen model dropdowns)."""
     keys = {_version_key(m): m for m in models}
-    found = cache.get_many(list(keys))
-    versions = {}
-    for key, model in keys.items():
-        # A random version, not a counter: after the cache is cleared (or evicts the key) a
-        # process must not take its old list for the current one.
-        versions[model] = found.get(key) or cache.get_or_set(key, lambda: uuid.uuid4().hex, None)
-    return versions
+    return {model: version for key, version in read_versions(list(keys)).items() for model in [keys[key]]}
 
 
 def cache_model_choices(field, key, version=None):

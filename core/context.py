@@ -9,6 +9,13 @@ from contextvars import ContextVar
 
 _ip: ContextVar[str | None] = ContextVar("crm_client_ip", default=None)
 _source: ContextVar[str] = ContextVar("crm_source", default="system")
+_memo: ContextVar[dict | None] = ContextVar("crm_request_memo", default=None)
+
+
+def memo():
+    """A dict that lives as long as the current request (None outside one): for values read
+    once per request, like cache versions (core.cache.read_versions)."""
+    return _memo.get()
 
 
 def client_ip():
@@ -23,11 +30,13 @@ def source():
 def request_context(*, ip=None, source="web"):
     ip_token = _ip.set(ip)
     source_token = _source.set(source)
+    memo_token = _memo.set({})
     try:
         yield
     finally:
         _ip.reset(ip_token)
         _source.reset(source_token)
+        _memo.reset(memo_token)
 
 
 def ip_from_request(request):
