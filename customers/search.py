@@ -8,7 +8,7 @@ matches); Latin and digit words match token prefixes (pinyin, initials, phone, e
 import re
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, Expression, OuterRef, Q
 
 from core.search_tokens import has_cjk, query_terms
 
@@ -29,13 +29,52 @@ def _index_filter(queryset, terms):
         )
     if connection.vendor == "sqlite":
         match = " AND ".join(f'"{t}"*' if prefix else f'"{t}"' for t, prefix in terms)
-        return queryset.extra(
-            where=[f"{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"], params=[match]
-        )
+        return queryset.filter(_FtsMatch(match, walk=_common(match)))
     cond = Q()
     for t, _prefix in terms:
         cond &= Q(search_text__contains=t)
     return queryset.filter(cond)
+
+
+class _FtsMatch(Expression):
+    """SQLite: `id IN (rows the FTS index matches)`.
+
+    SQLite reads such a filter from the index side: every match, its row, then a sort by
+    creation time for the page (科技 in 100,000 customers: 6,300 matches, 17 ms). For a common
+    term, a page query (ordered and limited) writes `+id` instead, which hides the rowid lookup
+    from the planner: it walks the newest-first index and checks each row against the matches
+    until the page is full (1-2 ms). Counts (unordered) and rare terms keep the index side:
+    walking for a rare term would read most of the table.
+    """
+
+    conditional = True
+
+    def __init__(self, match, walk):
+        super().__init__(output_field=BooleanField())
+        self.match, self.walk = match, walk
+
+    def as_sql(self, compiler, connection):
+        query = compiler.query
+        ordered = bool(query.order_by) or (query.default_ordering and bool(query.get_meta().ordering))
+        plus = "+" if self.walk and ordered and query.high_mark is not None else ""
+        table = Customer._meta.db_table
+        return f"{plus}{table}.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)", [self.match]
+
+
+WALK_SHARE = 200  # walk the newest-first index when at least 1 row in 200 matches
+WALK_MIN = 100  # and at least this many
+
+
+def _common(match):
+    """Whether at least 1 customer in WALK_SHARE matches (counting stops there)."""
+    newest = Customer.all_objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    enough = max(WALK_MIN, newest // WALK_SHARE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
+            [match, enough],
+        )
+        return cursor.fetchone()[0] >= enough
 
 
 CODE_LIKE = re.compile(r"^[A-Za-z]{1,6}\d{4,}[-\d]*$")

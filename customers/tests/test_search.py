@@ -281,3 +281,26 @@ def test_global_search_by_phone_and_code(customers, web):
     for q in (customer.code, "13900139000"):
         text = web("alice").get("/core/search/", {"q": q}).content.decode()
         assert customer.get_absolute_url() in text, q
+
+
+def test_a_page_of_a_common_term_walks_the_newest_first_index_with_the_same_rows(customers, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import customers.search as search
+
+    def page(query):
+        qs = search_customers(Customer.objects.all(), query).order_by("-created_at", "-id")
+        with CaptureQueriesContext(connection) as ctx:
+            names = list(qs.values_list("name", flat=True)[:5])
+        return names, qs.count(), ctx.captured_queries[-1]["sql"]
+
+    plain = {q: page(q)[:2] for q in CJK_QUERIES}
+    monkeypatch.setattr(search, "WALK_MIN", 1)  # every term counts as common in this small table
+    walked = {}
+    for q in CJK_QUERIES:
+        names, count, sql = page(q)
+        walked[q] = (names, count)
+        if connection.vendor == "sqlite" and plain[q][1]:
+            assert "+customers_customer.id IN" in sql, q
+    assert walked == plain
