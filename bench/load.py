@@ -36,6 +36,22 @@ def wait_port(port, timeout=30):
     return False
 
 
+def cpu_seconds(match):
+    """CPU time (user + system) of every process whose command line contains `match`."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if match.encode() not in fh.read():
+                    continue
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
@@ -149,11 +165,13 @@ def main():
                     results.append((kind, (time.perf_counter() - started) * 1000, ok, server_ms))
                 time.sleep(rng.expovariate(1 / args.think))
 
+        cpu_before = {name: cpu_seconds(name) for name in ("granian", "postgres")}
         threads = [threading.Thread(target=user_loop, args=(n,), daemon=True) for n in range(args.users)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=args.duration + 60)
+        cpu_used = {name: cpu_seconds(name) - before for name, before in cpu_before.items()}
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -183,6 +201,11 @@ def main():
             print(f"  {kind:7} n={len(k):5d}  p50 {percentile(k, 50):6.0f}  p95 {percentile(k, 95):6.0f}")
     for (status, detail), path in list(failures.items())[:10]:
         print(f"  failure: {status} {detail or ''} (first seen on {path})")
+    for name, used in cpu_used.items():
+        print(
+            f"{name} CPU: {used / args.duration:.2f} cores on average, "
+            f"{used * 1000 / max(len(results), 1):.1f} ms per request"
+        )
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"load generator CPU: {(usage.ru_utime + usage.ru_stime) / args.duration:.2f} cores on average")
     print("(client-measured; the load generator shares the machine's 2 cores with the server)")
