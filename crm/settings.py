@@ -211,7 +211,15 @@ CRM_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 # --- cache / jobs ---------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "core.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.SharedClientRedisCache",
+            "LOCATION": REDIS_URL,
+            # Per database: two installations (or a bench and a dev database) sharing one Redis
+            # must not read each other's users, sessions or versions.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", str(DATABASES["default"]["NAME"])),
+        }
+    }
     # Sessions are read from Redis on every request (written through to the database).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     HUEY = {

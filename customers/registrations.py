@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.navigation import MenuItem, register_group, register_item
 from core.registry import ModelConfig, Tab, register
+from core.related import attach_related
 from core.timeline import register_change_label, register_describer
 
 from .api.serializers import ContactSerializer, FollowUpSerializer
@@ -49,19 +50,24 @@ SAVED_VIEWS = {
 }
 
 
+# Tab rows read their lookups (salutations, channels, users) with attach_related: kept
+# reference rows on a warm server, and no joins of three or four wide tables to compile.
 def _contacts_tab(obj, user):
-    return {"rows": obj.contacts.select_related("salutation").all(), "can_add": user.has_perm("customers.add_contact")}
+    rows = list(obj.contacts.all())
+    attach_related(rows, ["salutation"])
+    return {"rows": rows, "can_add": user.has_perm("customers.add_contact")}
 
 
 def _followups_tab(obj, user):
-    return {
-        "rows": obj.followups.select_related("channel", "contact", "created_by")[:100],
-        "can_add": user.has_perm("customers.add_followup"),
-    }
+    rows = list(obj.followups.all()[:100])
+    attach_related(rows, ["channel", "contact", "created_by"])
+    return {"rows": rows, "can_add": user.has_perm("customers.add_followup")}
 
 
 def _history_tab(obj, user):
-    return {"rows": obj.owner_history.select_related("from_owner", "to_owner", "actor")[:100]}
+    rows = list(obj.owner_history.all()[:100])
+    attach_related(rows, ["from_owner", "to_owner", "actor"])
+    return {"rows": rows}
 
 
 def _attachments_tab(obj, user):
