@@ -124,4 +124,8 @@ def test_list_region_filters_and_saved_view_highlight(page, live_server, org, as
     page.select_option("#id_province", "")
     expect(result_rows(page)).to_have_count(3, timeout=TIMEOUT)
     expect(all_button).to_have_class(re.compile(r"\bbtn-primary\b"), timeout=TIMEOUT)
-    assert_clean_console()
+    # The region selects sync with hx-sync="this:replace": when a change overtakes a request still
+    # in flight (seen once under a loaded CI machine), htmx aborts the older one and logs the
+    # abort (afterRequest + sendAbort) as an error. Failed requests still fail the test: they log
+    # htmx:sendError or htmx:responseError.
+    assert_clean_console(allow=("htmx:sendAbort", "htmx:afterRequest, [object HTMLSelectElement]"))
