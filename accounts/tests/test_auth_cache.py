@@ -1,34 +1,22 @@
 """The shared auth snapshot (accounts/auth_cache.py): fewer queries, never stale rights."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Department, Role
 from accounts.services import department_service
+from core.testing.helpers import get_with_sql
 from customers.models import Customer
 from customers.tests.factories import make_customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_cache")]
 
 LIST = "/customers/customers/"
-
-
-@pytest.fixture(autouse=True)
-def shared_snapshot(settings):
-    settings.CRM_SHARED_CACHE = True  # as with Redis; LocMemCache is shared within this process
-
-
-def queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    return response, [q["sql"] for q in ctx.captured_queries]
 
 
 def test_rights_are_read_once_then_shared_by_requests(web):
     client = web("alice")
     client.get(LIST)
-    response, sql = queries(client, LIST)
+    response, sql = get_with_sql(client, LIST)
     assert response.status_code == 200
     assert not any("auth_permission" in q or "accounts_role" in q for q in sql)
 
@@ -93,7 +81,7 @@ def test_a_new_sub_department_is_in_a_tree_scope_at_once(web, org):
 def test_the_signed_in_user_is_read_without_a_query(web):
     client = web("alice")
     client.get(LIST)
-    response, sql = queries(client, LIST)
+    response, sql = get_with_sql(client, LIST)
     assert response.status_code == 200
     assert not any(q.startswith('SELECT "accounts_user"."id", "accounts_user"."password"') for q in sql)
 

@@ -138,3 +138,10 @@ def browser_context_args(browser_context_args):
         "timezone_id": "Asia/Shanghai",
         "viewport": {"width": 1366, "height": 900},
     }
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The per-process copies that need a cache shared by all workers (core.cache.shared), on:
+    LocMemCache is shared within the test process, as Redis is between a server's workers."""
+    settings.CRM_SHARED_CACHE = True

@@ -19,3 +19,13 @@ def login(page, live_server, username, password="demo-pass-2026"):
 
 
 __all__ = ["snapshot", "assert_unchanged", "login"]
+
+
+def get_with_sql(client, url):
+    """(response, [SQL of every query the request ran])."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return response, [q["sql"] for q in ctx.captured_queries]

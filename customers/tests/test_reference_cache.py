@@ -1,35 +1,23 @@
 """Lookup rows kept per process (core/related.py reference_model): fewer queries, never stale."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from basedata.models import DictItem
 from core.registry import get_config
 from core.related import related_objects
+from core.testing.helpers import get_with_sql
 from customers.tests.factories import make_customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_cache")]
 
 LIST = "/customers/customers/"
-
-
-@pytest.fixture(autouse=True)
-def shared_cache(settings):
-    settings.CRM_SHARED_CACHE = True  # as with Redis; LocMemCache is shared within this process
-
-
-def queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    return response, [q["sql"] for q in ctx.captured_queries]
 
 
 def test_a_list_page_reads_levels_provinces_and_owners_once(web, org, dicts, regions):
     make_customer(org["alice"], level=dicts["customer_level", "vip"], province=regions["bj"])
     client = web("alice")
     client.get(LIST)
-    response, sql = queries(client, LIST)
+    response, sql = get_with_sql(client, LIST)
     assert response.status_code == 200
     assert not any('"basedata_dictitem"' in q or '"basedata_region"' in q for q in sql)
     assert not any('FROM "accounts_user" WHERE "accounts_user"."id" IN' in q for q in sql)

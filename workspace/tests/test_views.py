@@ -139,8 +139,7 @@ def test_toggle_someone_elses_todo_is_404(alice, web):
     assert (todo.done_at, todo.version) == (None, 1)
 
 
-def test_the_cached_badge_follows_new_and_read_notifications(alice, web, settings):
-    settings.CRM_SHARED_CACHE = True  # the count is kept in the shared cache, as with Redis
+def test_the_cached_badge_follows_new_and_read_notifications(alice, web, shared_cache):
     client = web("alice")
 
     def badge():
