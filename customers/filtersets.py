@@ -104,6 +104,11 @@ class ContactFilterSet(BaseFilterSet):
     search_fields = ("name", "mobile", "email", "office_phone", "customer__name")
     ordering_fields = ["name", "created_at"]
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer (id)"))
+    # Declared: the generated filter offered "Unknown" (the empty value, so it filtered nothing)
+    # under Django's "---------" placeholder.
+    gender = django_filters.ChoiceFilter(
+        choices=[(value, label) for value, label in Contact.Gender.choices if value], empty_label=CHOOSE
+    )
 
     class Meta:
         model = Contact

@@ -89,3 +89,17 @@ def test_filter_selects_offer_the_placeholder_not_dashes(alice, web, language):
     for name in ("customer_type", "level", "status", "source", "industry", "province", "owner", "department"):
         assert options(select(page, name))[0] == ("", placeholder), name
     assert f'<option value="" selected>{placeholder}</option>' in select(page, "review_status")
+
+
+def test_the_contact_gender_filter_offers_the_placeholder_and_filters(alice, web):
+    from .factories import make_contact
+
+    customer = make_customer(alice)
+    make_contact(alice, customer, name="王女士", gender="f")
+    make_contact(alice, customer, name="李先生", gender="m")
+    client = web("alice")
+    page = client.get("/customers/contacts/").content.decode()
+    assert "---------" not in select(page, "gender")
+    assert re.findall(r'<option value="(\w*)"', select(page, "gender")) == ["", "m", "f"]
+    women = client.get("/customers/contacts/?gender=f").content.decode()
+    assert "王女士" in women and "李先生" not in women
