@@ -1,5 +1,6 @@
 """Load test: N simulated users (think time ~10 s) browsing customer lists, search and 360°
-pages against granian on the bench database, for a fixed duration. Stops by itself.
+pages against granian (or, with --server gunicorn, gunicorn's sync workers; `pip install
+gunicorn` first) on the bench database, for a fixed duration. Stops by itself.
 
     .venv/bin/python bench/load.py --db postgres --users 300 --duration 120
 
@@ -40,6 +41,8 @@ def cpu_seconds(match):
     """CPU time (user + system) of every process whose command line contains `match`."""
     total = 0
     for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():  # the load generator's own command line may name the server
+            continue
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
                 if match.encode() not in fh.read():
@@ -60,6 +63,12 @@ def main():
     parser.add_argument("--think", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="granian blocking threads per worker")
+    parser.add_argument(
+        "--server",
+        choices=["granian", "gunicorn"],
+        default="granian",
+        help="gunicorn: sync workers, which accept a connection only when idle (one shared queue)",
+    )
     args = parser.parse_args()
     configure(args.db)
 
@@ -90,9 +99,9 @@ def main():
     words = ["科技", "龙虎", "华信", "物流", "lh", "wj", "贸易", "东方"]
 
     env = {**os.environ, "CRM_ENV": "development", "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "granian"),
+    if args.server == "granian":
+        command = [
+            "granian",
             "--interface",
             "wsgi",
             "crm.wsgi:application",
@@ -106,10 +115,14 @@ def main():
             str(args.threads),
             "--log-level",
             "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+        ]
+    else:
+        command = ["gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{PORT}", "--workers", str(args.workers)]
+        command += ["--worker-class", "sync", "--log-level", "warning"]
+    command[0] = str(Path(sys.executable).parent / command[0])
+    if not Path(command[0]).exists():
+        sys.exit(f"{command[0]} is not installed (.venv/bin/pip install {args.server})")
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         if not wait_port(PORT):
             sys.exit("server did not start")
@@ -165,7 +178,7 @@ def main():
                     results.append((kind, (time.perf_counter() - started) * 1000, ok, server_ms))
                 time.sleep(rng.expovariate(1 / args.think))
 
-        cpu_before = {name: cpu_seconds(name) for name in ("granian", "postgres")}
+        cpu_before = {name: cpu_seconds(name) for name in (args.server, "postgres")}
         threads = [threading.Thread(target=user_loop, args=(n,), daemon=True) for n in range(args.users)]
         for t in threads:
             t.start()
@@ -182,7 +195,7 @@ def main():
     errors = sum(1 for r in results if not r[2])
     print(
         f"\n{args.users} users, think ~{args.think:.0f} s, {args.duration} s, "
-        f"granian {args.workers} workers x {args.threads} threads, db={args.db}"
+        f"{args.server} {args.workers} workers x {args.threads} threads, db={args.db}"
     )
     print(f"requests {len(results)}  ({len(results) / args.duration:.1f}/s)  errors {errors}")
     print(
