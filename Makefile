@@ -8,7 +8,15 @@ PYTEST := DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -n auto -p no:cachep
 # Only for `make check-deploy`: a fixed, non-secret key of production-like shape (60 chars).
 CHECK_SECRET_KEY := ci-not-secret-Y5hI4DkYqePNVkE1Ig2mQHNxr4KeNYu0NWLLzspg5263aq
 
-.PHONY: venv assets messages run test test-pg lint schema check-deploy clean
+.PHONY: venv assets messages run test test-pg lint schema check-deploy clean system-run system-test
+
+# Debian packages (gettext; chromium and the CJK font for browser tests): installed when missing,
+# or the target stops at once with the exact command to run.
+system-run:
+	scripts/system_packages.sh run
+
+system-test:
+	scripts/system_packages.sh test
 
 venv: $(VENV)/.installed
 
@@ -24,16 +32,16 @@ node_modules/.installed: package-lock.json package.json
 assets: venv node_modules/.installed
 	$(PYTHON) scripts/copy_assets.py
 
-messages: venv
+messages: venv system-run
 	$(PYTHON) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
-run: venv assets messages
+run: system-run venv assets messages
 	$(PYTHON) scripts/run.py
 
-test: venv assets messages
+test: system-test venv assets messages
 	env -u DATABASE_URL $(PYTEST)
 
-test-pg: venv assets messages
+test-pg: system-test venv assets messages
 	DATABASE_URL="$${DATABASE_URL:-postgres://127.0.0.1:5432/test}" $(PYTEST)
 
 lint: venv

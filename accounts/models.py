@@ -21,6 +21,8 @@ class Department(TimeStampedModel, VersionedModel):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     code = models.CharField(_("code"), max_length=30, unique=True)
     parent = models.ForeignKey(
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
         "self",
         verbose_name=_("parent department"),
         null=True,
@@ -74,6 +76,8 @@ class Position(TimeStampedModel, VersionedModel):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     code = models.CharField(_("code"), max_length=30, unique=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
 
     CHOICES_FOR_ALL_USERS = True
 
@@ -95,6 +99,8 @@ class Role(TimeStampedModel, VersionedModel):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     code = models.CharField(_("code"), max_length=30, unique=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
     data_scope = models.PositiveSmallIntegerField(_("data scope"), choices=DataScope.choices, default=DataScope.OWN)
     permissions = models.ManyToManyField(
         Permission, verbose_name=_("function permissions"), blank=True, related_name="crm_roles"
@@ -127,6 +133,8 @@ class User(AbstractUser, ScopedModel):
     class Language(models.TextChoices):
         ZH = "zh-hans", "简体中文"
         EN = "en", "English"
+
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
 
     name = models.CharField(_("full name"), max_length=60, blank=True)
     phone = models.CharField(_("mobile"), max_length=20, blank=True)
@@ -300,6 +308,8 @@ def _hash_token(key):
 
 class ApiToken(ScopedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    DATA_SCOPE = "custom"  # AuditEntryQuerySet.visible_to: the audited object's own scope
+
     name = models.CharField(_("name"), max_length=60, default="API")
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

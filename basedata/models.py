@@ -15,6 +15,8 @@ def _bilingual(zh, en):
 class DictType(TimeStampedModel, VersionedModel):
     """A dictionary (数据字典), e.g. customer level; its items are the choices."""
 
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("Chinese name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=100)
@@ -48,6 +50,8 @@ class DictItemQuerySet(ScopedQuerySet):
 
 
 class DictItem(TimeStampedModel, VersionedModel):
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
     type = models.ForeignKey(DictType, verbose_name=_("dictionary"), on_delete=models.PROTECT, related_name="items")
     code = models.CharField(_("code"), max_length=50)
     label_zh = models.CharField(_("Chinese label"), max_length=60)
@@ -108,6 +112,8 @@ class DictItem(TimeStampedModel, VersionedModel):
 
 
 class Region(TimeStampedModel, VersionedModel):
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
     class Level(models.IntegerChoices):
         COUNTRY = 0, _("Country")
         PROVINCE = 1, _("Province")
@@ -176,6 +182,8 @@ class Region(TimeStampedModel, VersionedModel):
 
 
 class SystemParameter(TimeStampedModel, VersionedModel):
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
         INTEGER = "int", _("Whole number")

@@ -102,6 +102,12 @@ class ScopedModel(models.Model):
     # permission, and a detail page needs no query to decide which buttons to show.
     SCOPE_BY_ACTION = False
 
+    # The model's data-scope decision, checked by `core.checks.data_scopes`: "owner" (OwnedModel),
+    # "global" (the function permission alone decides: lookup tables), or a scope_queryset() of
+    # its own (derived from a parent, personal). None = undecided, which the check refuses for
+    # business and registered models: a forgotten scope must fail `manage.py check`, not leak.
+    DATA_SCOPE = None
+
     objects = ScopedManager()
 
     class Meta:
@@ -158,8 +164,14 @@ class SoftDeleteModel(models.Model):
         abstract = True
 
 
-class OwnedModel(models.Model):
-    """A record with an owner (负责人) and a department: subject to data scopes."""
+class OwnedModel(ScopedModel):
+    """A record with an owner (负责人) and a department: subject to data scopes.
+
+    A ScopedModel itself, so its scope_queryset() comes before ScopedModel's in every method
+    resolution order: `class X(BusinessModel, OwnedModel)` and `class X(OwnedModel, BusinessModel)`
+    are both owner-scoped."""
+
+    DATA_SCOPE = "owner"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,7 +2,8 @@
 
 A searchable row stores one space-separated token string made in Python:
   * CJK runs → every character and every bigram (so 1- and 2-character queries hit an index);
-  * Latin words and digit runs → lower-cased words (prefix-matched at query time);
+  * Latin words and digit runs → lower-cased words (prefix-matched at query time), those
+    starting with "x" escaped as "xx…" so that no Latin word is a prefix of an encoded character;
   * Chinese names → full pinyin ("lihua") and initials ("lh"), with a surname override table.
 Databases index the tokens (PostgreSQL GIN over a stored to_tsvector('simple') column, SQLite FTS5); candidates
 are then confirmed with the exact LIKE on the real columns, so results equal a plain LIKE.
@@ -58,6 +59,18 @@ class _EncodeTable(dict):
 
 
 _ENCODE = _EncodeTable()
+
+
+def latin(word):
+    """A Latin/digit word as stored and queried: an encoded CJK character is "x" + hex digits, so
+    a word starting with "x" gets a second "x" ("x5" → "xx5") and can never prefix-match one
+    (the query "x5" found every name holding a character from U+5000 to U+5FFF)."""
+    return "x" + word if word.startswith("x") else word
+
+
+def latin_words(text):
+    """Escaped Latin/digit words of already normalised `text`."""
+    return [latin(w) for w in WORD.findall(text)]
 
 
 def encode(token):
@@ -133,8 +146,8 @@ def pinyin_tokens(name, surname=True):
     tokens = set()
     for i in range(len(syllables)):
         rest = syllables[i:]
-        tokens.add("".join(rest)[:60])
-        tokens.add("".join(s[0] for s in rest))
+        tokens.add(latin("".join(rest)[:60]))
+        tokens.add(latin("".join(s[0] for s in rest)))
     return tokens
 
 
@@ -145,7 +158,7 @@ def make_tokens(*texts, names=(), person_names=()):
     for text in (*texts, *names, *person_names):
         text = normalise(text)
         tokens |= cjk_tokens(text)
-        tokens.update(WORD.findall(text))
+        tokens.update(latin_words(text))
     for name, surname in [(n, False) for n in names] + [(n, True) for n in person_names]:
         tokens |= pinyin_tokens(normalise(name), surname=surname)
     tokens.discard("")
@@ -164,7 +177,7 @@ def query_terms(query):
             terms.append((run, False))
         else:
             terms.extend((run[i : i + 2], False) for i in range(len(run) - 1))
-    terms.extend((w, True) for w in WORD.findall(text))
+    terms.extend((w, True) for w in latin_words(text))
     # Dedupe, keep order; encoded like the stored tokens.
     seen, result = set(), []
     for token, prefix in terms:

@@ -38,6 +38,8 @@ def region_fk(level, verbose_name):
 
 
 class Tag(TimeStampedModel):
+    DATA_SCOPE = "global"  # organisation-wide reference data: the function permission decides
+
     class Color(models.TextChoices):
         BLUE = "blue", _("Blue")
         GREEN = "green", _("Green")

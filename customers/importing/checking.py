@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from basedata.models import DictItem, Region
-from core.search_tokens import CJK_RUN, WORD, cjk_tokens, normalise, pinyin_tokens
+from core.search_tokens import CJK_RUN, cjk_tokens, latin_words, normalise, pinyin_tokens
 
 from ..models import Customer
 from ..services import _BRACKETS, _SUFFIXES
@@ -87,7 +87,7 @@ class SearchTokens:
             if pieces is None:
                 pieces = self.runs[run] = frozenset(cjk_tokens(run))
             tokens |= pieces
-        tokens.update(WORD.findall(text))
+        tokens.update(latin_words(text))
         return runs
 
     def make(self, *texts, names=()):
