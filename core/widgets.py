@@ -52,3 +52,17 @@ def speed_up(widget):
     elif type(widget) is forms.SelectMultiple:
         widget.__class__ = FastSelectMultiple
     return widget
+
+
+def html_date_input(widget):
+    """<input type="date"> / "datetime-local" with the ISO value those inputs require.
+
+    The locale's format (zh-hans: 2004/04/02) is for display only: the browser drops a value it
+    cannot parse, and saving the form then erased the date."""
+    if isinstance(widget, forms.DateTimeInput):
+        widget.input_type = "datetime-local"
+        widget.format = "%Y-%m-%dT%H:%M"
+    elif isinstance(widget, forms.DateInput):
+        widget.input_type = "date"
+        widget.format = "%Y-%m-%d"
+    return widget

@@ -20,6 +20,8 @@ class Command(BaseCommand):
             self.stdout.write("Database already has users; demo data not loaded.")
             return
         started = time.monotonic()
+        for stream in ("stdout", "stderr"):  # call_command(stdout=…) passes them as options too
+            options.pop(stream, None)
         with context.request_context(source="seed"):
             for seeder in seeders():
                 seeder(stdout=self.stdout, **options)
