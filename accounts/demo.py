@@ -66,6 +66,7 @@ grant(
     "accounts.position:*",
     "accounts.role:*",
     "accounts.auditentry:*",
+    "accounts.view_all_audit",  # in :* already; named because it lifts the data scope on the log
     "basedata.dicttype:*",
     "basedata.dictitem:*",
     "basedata.region:*",

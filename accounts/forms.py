@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import Permission
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ScopedModelForm
@@ -103,6 +104,9 @@ class PermissionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         model = obj.content_type.model_class()
         name = model._meta.verbose_name if model else obj.content_type
+        if not obj.codename.endswith(f"_{obj.content_type.model}"):
+            # Not "<action>_<model>" (accounts.view_all_audit): "view" would read as view_auditentry.
+            return f"{name}: {gettext(obj.name)}"
         return f"{name}: {obj.codename.split('_', 1)[0]}"
 
 

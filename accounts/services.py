@@ -1,5 +1,7 @@
 """Writes for users, departments, roles and tokens. Each is atomic and audited."""
 
+from datetime import timedelta
+
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -102,6 +104,7 @@ def user_reset_password(*, actor, user, new_password):
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     audit_log(actor=actor, action="password", obj=user, message="reset by administrator")
+    tokens_revoke_all(actor=actor, user=user, reason="password reset")
     return user
 
 
@@ -114,6 +117,9 @@ def user_change_password(*, user, old_password, new_password):
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     audit_log(actor=user, action="password", obj=user, message="changed by the user")
+    # A token is a lasting copy of the old password's authority: whoever held the password may
+    # have taken one, and a reset or change must shut them out too.
+    tokens_revoke_all(actor=user, user=user, reason="password changed")
     return user
 
 
@@ -135,11 +141,32 @@ def role_set_permissions(*, actor, role, permissions):
 
 
 # --- API tokens -------------------------------------------------------------------------------
+TOKEN_DAYS_DEFAULT = 90
+
+
+def token_lifetime():
+    """How long a new token lasts: the api_token_days parameter (1-3650 days, else 90)."""
+    from basedata.parameters import get_parameter
+
+    days = get_parameter("api_token_days", TOKEN_DAYS_DEFAULT)
+    if not isinstance(days, int) or not 1 <= days <= 3650:
+        days = TOKEN_DAYS_DEFAULT
+    return timedelta(days=days)
+
+
 @transaction.atomic
 def token_create(*, user, name="API"):
     """Returns (token, key); the key is shown once and only its hash is stored."""
     key, prefix, key_hash = ApiToken.generate()
-    token = ApiToken.objects.create(user=user, name=(name or "API")[:60], prefix=prefix, key_hash=key_hash)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=(name or "API")[:60],
+        prefix=prefix,
+        key_hash=key_hash,
+        created_at=now,
+        expires_at=now + token_lifetime(),
+    )
     audit_log(actor=user, action="token", obj=token, message="created")
     return token, key
 
@@ -151,3 +178,15 @@ def token_revoke(*, actor, token):
         token.save(update_fields=["revoked_at"])
         audit_log(actor=actor, action="token", obj=token, message="revoked")
     return token
+
+
+@transaction.atomic
+def tokens_revoke_all(*, actor, user, reason):
+    """Revoke every live token of `user` (expired ones too: nothing about them stays usable)."""
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+    for token in tokens:
+        token.revoked_at = now
+        audit_log(actor=actor, action="token", obj=token, message=f"revoked: {reason}")
+    return len(tokens)

@@ -13,8 +13,8 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
+from core import ratelimit
 from core.forms import apply_validation_error
 
 from . import services
@@ -41,7 +41,9 @@ def lockout_response(request, credentials=None, *args, **kwargs):
     )
 
 
-@method_decorator(ratelimit(key="ip", rate="30/m", method="POST", block=True), name="post")
+# Before the form hashes anything: per client IP, then per username (shared with the token endpoint).
+@method_decorator(ratelimit.limit("login_ip", key="ip"), name="post")
+@method_decorator(ratelimit.limit("username", key=ratelimit.username_key), name="post")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
@@ -121,7 +123,13 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "tokens": tokens, "token_form": TokenCreateForm(), "new_key": new_key},
+        {
+            "form": form,
+            "tokens": tokens,
+            "token_form": TokenCreateForm(),
+            "new_key": new_key,
+            "token_days": services.token_lifetime().days,
+        },
     )
 
 

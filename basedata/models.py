@@ -219,6 +219,15 @@ class SystemParameter(TimeStampedModel, VersionedModel):
                 raise ValidationError({"value": _("Enter a whole number.")}) from None
         if self.kind == self.Kind.BOOLEAN and self.value not in {"0", "1", "true", "false"}:
             raise ValidationError({"value": _("Enter 1 (yes) or 0 (no).")})
+        if self.key.endswith("_code_pattern"):
+            # Customer, contract, order and ticket codes: only the known placeholders, checked on
+            # every save (web form and API alike) so a pattern never fails at the next create.
+            from core.sequences import validate_code_pattern
+
+            try:
+                validate_code_pattern(self.value)
+            except ValidationError as e:
+                raise ValidationError({"value": e.messages}) from None
 
     @property
     def typed_value(self):

@@ -119,6 +119,42 @@ DEFAULTS = {
     "customer_cap_account_manager": ("pool", "int", "500", "客户经理拥有上限", "Cap for account managers", ""),
     "data_review_enabled": ("review", "bool", "0", "启用数据审核", "Data review enabled", ""),
     "data_review_two_levels": ("review", "bool", "0", "启用二级审核", "Second review level", ""),
+    # Reading an import file (core/spreadsheet.py): refused over these before any cell is read.
+    "import_max_rows": (
+        "import",
+        "int",
+        "200000",
+        "导入最多行数",
+        "Most rows in an import file",
+        "表头不计 / Header not counted",
+    ),
+    "import_max_columns": ("import", "int", "200", "导入最多列数", "Most columns in an import file", ""),
+    "import_max_unpacked_mb": (
+        "import",
+        "int",
+        "200",
+        "导入工作簿解压后上限（MB）",
+        "Largest unpacked import workbook (MB)",
+        "XLSX 是压缩包；解压后超过此值即拒绝 / An XLSX is a zip archive; refused if it unpacks to more",
+    ),
+    "import_read_memory_mb": (
+        "import",
+        "int",
+        "2048",
+        "读取导入文件的内存上限（MB）",
+        "Memory for reading an import file (MB)",
+        "读取在独立进程中进行，超过即停止 / Reading runs in its own process, stopped beyond this",
+    ),
+    "attachment_extensions": (
+        "attachments",
+        "text",
+        "doc,docx,xls,xlsx,ppt,pptx,wps,et,pdf,txt,csv,png,jpg,jpeg,gif,webp,zip,rar,7z",
+        "允许的附件类型",
+        "Allowed attachment types",
+        "扩展名，以逗号分隔；网页、SVG、脚本和程序一律拒绝 / "
+        "Extensions separated by commas; web pages, SVG, scripts and programs are always refused",
+    ),
+    "attachment_max_mb": ("attachments", "int", "20", "附件大小上限（MB）", "Largest attachment (MB)", ""),
     "sms_enabled": ("notifications", "bool", "0", "启用短信通知", "SMS notifications enabled", ""),
     "email_enabled": (
         "notifications",
@@ -127,6 +163,14 @@ DEFAULTS = {
         "启用邮件通知",
         "Email notifications enabled",
         "",
+    ),
+    "api_token_days": (
+        "security",
+        "int",
+        "90",
+        "API 令牌有效天数",
+        "API token lifetime (days)",
+        "New tokens expire after this many days (1-3650)",
     ),
 }
 

@@ -1,6 +1,9 @@
 import copy
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.forms import ModelChoiceField
 from django.template.loader import render_to_string
@@ -8,7 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .choice_cache import cache_model_choices, model_versions
-from .widgets import speed_up
+from .numbers import INT64_MAX, INT64_MIN, column_range, field_range, out_of_range
+from .widgets import html_date_input, speed_up
 
 _rendered_fields = {}  # (filterset class, language, values, choice versions) -> HTML
 
@@ -113,8 +117,51 @@ class BaseFilterSet(django_filters.FilterSet):
                 else "form-control form-control-sm"
             )
             widget.attrs.setdefault("class", css)
-            if widget.__class__.__name__ == "DateInput":
-                widget.input_type = "date"
+            html_date_input(widget)
+        bound_numbers(self)
+
+
+def bound_numbers(filterset):
+    """Refuse, as a field error, an id or number the column cannot hold (`?city=99…9`): it
+    reached the query and raised OverflowError on SQLite, DataError on PostgreSQL (a 500)."""
+    model = filterset._meta.model
+    for name, field in filterset.form.fields.items():
+        if isinstance(field, ModelChoiceField):
+            key = field.queryset.model._meta.pk if field.to_field_name is None else None
+            if key is None:
+                key = field.queryset.model._meta.get_field(field.to_field_name)
+            bounds = column_range(key)
+            if bounds is not None:
+                _bound_choices(field, bounds)
+        elif isinstance(field, forms.DecimalField | forms.FloatField | forms.IntegerField):
+            declared = filterset.filters.get(name)
+            bounds = field_range(model, getattr(declared, "field_name", None)) or (INT64_MIN, INT64_MAX)
+            # Tighter limits declared on the filter (max_value=…) come first and keep their message.
+            field.validators += [MinValueValidator(bounds[0]), MaxValueValidator(bounds[1])]
+
+
+def _bound_choices(field, bounds):
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        check_values = field._check_values
+
+        def checked_values(values):
+            for value in values:
+                if out_of_range(value, bounds):
+                    raise ValidationError(
+                        field.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": value}
+                    )
+            return check_values(values)
+
+        field._check_values = checked_values
+    else:
+        to_python = field.to_python
+
+        def checked(value):
+            if value not in field.empty_values and out_of_range(value, bounds):
+                raise ValidationError(field.error_messages["invalid_choice"], code="invalid_choice")
+            return to_python(value)
+
+        field.to_python = checked
 
 
 def filterset_for(model, fields, search_fields=()):

@@ -2,7 +2,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .widgets import speed_up
+from .files import prepare_form
+from .widgets import html_date_input, speed_up
+
+
+def keep_stored_precision(form):
+    """An untouched date-time keeps its stored seconds: the HTML input shows minutes only, and
+    saving a form nobody changed must change nothing (13:05:42 became 13:05:00)."""
+    instance = getattr(form, "instance", None)
+    if instance is None or instance.pk is None:
+        return
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.DateTimeField) or name not in form.cleaned_data:
+            continue
+        stored, submitted = getattr(instance, name, None), form.cleaned_data[name]
+        if stored is not None and submitted is not None and stored.replace(second=0, microsecond=0) == submitted:
+            form.cleaned_data[name] = stored
 
 
 def restrict_choices(fields, user):
@@ -21,6 +36,7 @@ class ScopedModelForm(forms.ModelForm):
         self.user = user
         super().__init__(*args, **kwargs)
         restrict_choices(self.fields, user)
+        prepare_form(self)  # attachment type/size rules and download links (core/files.py)
         for f in self.fields.values():
             widget = speed_up(f.widget)
             if isinstance(widget, forms.Select | forms.SelectMultiple):
@@ -29,10 +45,11 @@ class ScopedModelForm(forms.ModelForm):
                 widget.attrs.setdefault("class", "form-check-input")
             else:
                 widget.attrs.setdefault("class", "form-control")
-            if isinstance(widget, forms.DateInput):
-                widget.input_type = "date"
-            if isinstance(widget, forms.DateTimeInput):
-                widget.input_type = "datetime-local"
+            html_date_input(widget)
+
+    def _post_clean(self):
+        keep_stored_precision(self)
+        super()._post_clean()
 
     def service_data(self):
         """Cleaned values of the model fields this form edits, for the service call."""

@@ -2,6 +2,7 @@ import time
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.utils.functional import empty
 
 from . import context
 
@@ -16,6 +17,40 @@ class RequestContextMiddleware:
         source = "api" if request.path.startswith("/api/") else "web"
         with context.request_context(ip=context.ip_from_request(request), source=source):
             return self.get_response(request)
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every response that may carry someone's data.
+
+    That is a response to a signed-in user (pages, htmx fragments, exports, API with a session or a
+    token), to a request that sent credentials, or one whose content depended on the session. A
+    view that chose its own Cache-Control keeps it (never_cache on health checks); static files
+    never get here (whitenoise answers them further up).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response and _is_private(request):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _is_private(request):
+    if "HTTP_AUTHORIZATION" in request.META:
+        return True
+    session = getattr(request, "session", None)
+    if session is not None and session.accessed:
+        return True
+    # DRF sets request.user on the Django request when a token authenticates (no session read).
+    user = request.__dict__.get("user")
+    if user is None:
+        return False
+    if getattr(user, "_wrapped", None) is empty:  # a lazy user nobody asked for
+        return False
+    return bool(user.is_authenticated)
 
 
 class DatabaseUnavailableMiddleware:

@@ -11,7 +11,9 @@ from django.utils.translation import get_language
 class MenuItem:
     label: str
     url_name: str
-    permission: str | None = None
+    # One permission, or a tuple of which any one opens the page (the pool: claim or assign).
+    # It must be what the view itself checks: an entry that answers 403 is a dead end.
+    permission: str | tuple | None = None
     icon: str = "ti ti-point"
     order: int = 100
 
@@ -87,10 +89,18 @@ def forget_menus():
     _built.clear()
 
 
+def _allowed(user, permission):
+    if permission is None:
+        return True
+    if isinstance(permission, tuple):
+        return any(user.has_perm(p) for p in permission)
+    return user.has_perm(permission)
+
+
 def menu_for(user):
     result = []
     for group, items in _menu(get_language()):
-        visible = [item for permission, item in items if permission is None or user.has_perm(permission)]
+        visible = [item for permission, item in items if _allowed(user, permission)]
         if visible:
             result.append({"group": group, "items": visible})
     return result

@@ -3,6 +3,9 @@
 Every function is atomic and writes its audit entry in the same transaction.
 """
 
+import contextvars
+import functools
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -35,8 +38,9 @@ def _apply(instance, data):
     return m2m
 
 
-def _owned_defaults(instance, actor):
-    if _has_field(type(instance), "owner") and instance.owner_id is None and actor is not None:
+def _owned_defaults(instance, actor, given=()):
+    # An owner given as None is a decision (created into the pool), not a blank to fill in.
+    if _has_field(type(instance), "owner") and instance.owner_id is None and actor is not None and "owner" not in given:
         instance.owner = actor
     if _has_field(type(instance), "department") and getattr(instance, "department_id", None) is None:
         owner = getattr(instance, "owner", None)
@@ -50,7 +54,7 @@ def object_create(*, actor, model, data, audit_action="create"):
     m2m = _apply(instance, data)
     if _has_field(model, "created_by") and actor is not None and actor.is_authenticated:
         instance.created_by = actor
-    _owned_defaults(instance, actor)
+    _owned_defaults(instance, actor, given=data)
     instance.full_clean()
     instance.save()
     for name, value in m2m.items():
@@ -162,11 +166,75 @@ def object_purge(*, actor, instance):
     _hard_delete(actor, instance)
 
 
+def leaves_scope(instance):
+    """Mark a record that a service deliberately puts outside its writer's scope (created into
+    the pool, handed to another department): the re-check after the write lets it through."""
+    instance._crm_leaves_scope = True
+    return instance
+
+
+def ensure_still_visible(actor, instance, action):
+    """Raise (rolling the write back) when `actor` could not `action` the record they just saved.
+
+    As NetBox's edit views do: whatever a form, serializer or import row smuggled in (a parent
+    outside the scope, an owner the writer cannot see), the result must stay in the writer's reach.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False) or instance is None:
+        return
+    if getattr(instance, "_crm_leaves_scope", False) or not hasattr(type(instance).objects, "visible_to"):
+        return
+    if instance._meta.label == actor._meta.label and instance.pk == actor.pk:
+        return  # one's own profile: self-service, not the "change user" function
+    model = type(instance)
+    manager = getattr(model, "all_objects", model.objects)
+    if not manager.filter(pk=instance.pk).visible_to(actor, action).exists():
+        raise ValidationError(
+            _("After this change the %(model)s would be outside your data scope, so nothing was saved.")
+            % {"model": model._meta.verbose_name},
+            code="out_of_scope",
+        )
+
+
+_rechecking = contextvars.ContextVar("crm_rechecking", default=False)
+
+
+def _rechecked(method, action):
+    """Wrap a service's create/update: the outermost call re-checks the saved record inside the
+    same transaction (subclasses calling super() check once)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, actor, **kwargs):
+        if _rechecking.get():
+            return method(self, *args, actor=actor, **kwargs)
+        token = _rechecking.set(True)
+        try:
+            with transaction.atomic():
+                instance = method(self, *args, actor=actor, **kwargs)
+                ensure_still_visible(actor, instance, action)
+        finally:
+            _rechecking.reset(token)
+        return instance
+
+    wrapper._crm_rechecked = True
+    return wrapper
+
+
 class ModelService:
-    """The write path a declared model uses; entity modules subclass it to add rules."""
+    """The write path a declared model uses; entity modules subclass it to add rules.
+
+    `create` and `update` of this class and of every subclass are wrapped (`_rechecked`): after
+    the write, the record must still be visible to the writer for that action, or it is undone.
+    """
 
     def __init__(self, model):
         self.model = model
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, action in (("create", "add"), ("update", "change")):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_crm_rechecked", False):
+                setattr(cls, name, _rechecked(method, action))
 
     def create(self, *, actor, data):
         return object_create(actor=actor, model=self.model, data=data)
@@ -182,3 +250,7 @@ class ModelService:
 
     def purge(self, *, actor, instance):
         return object_purge(actor=actor, instance=instance)
+
+
+for _name, _action in (("create", "add"), ("update", "change")):
+    setattr(ModelService, _name, _rechecked(getattr(ModelService, _name), _action))

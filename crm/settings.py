@@ -1,7 +1,7 @@
 """Guanxi CRM settings: everything comes from the environment (.env supported).
 
 Without any variable the app runs on SQLite under ./var with development defaults.
-With CRM_ENV=production it refuses unsafe settings (see `_check_production`).
+With CRM_ENV=production (any case) it refuses unsafe settings (see `_check_production`).
 """
 
 import os
@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,7 +31,10 @@ def env_bool(name, default=False):
 
 
 TESTING = "pytest" in sys.modules or env_bool("CRM_TESTING")
-CRM_ENV = env("CRM_ENV", "development")
+CRM_ENV = env("CRM_ENV", "development").strip().lower()
+if CRM_ENV not in ("development", "production"):
+    # A typo ("prod", "Prodution") would otherwise run a server with development defaults.
+    raise ImproperlyConfigured(f"CRM_ENV must be development or production, not {CRM_ENV!r}")
 PRODUCTION = CRM_ENV == "production"
 DEFAULT_SECRET_KEY = "dev-insecure-guanxi-secret-key-change-me"
 
@@ -38,6 +42,22 @@ SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+
+def _trusted_proxies(value):
+    """Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs; core.context.ip_from_request)."""
+    import ipaddress
+
+    entries = [e.strip() for e in value.split(",") if e.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"CRM_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    return entries
+
+
+CRM_TRUSTED_PROXIES = _trusted_proxies(env("CRM_TRUSTED_PROXIES", ""))
 
 DATA_DIR = Path(env("CRM_DATA_DIR", BASE_DIR / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -83,7 +103,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.RequestContextMiddleware",
+    "core.middleware.PrivateCacheMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -173,6 +195,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.context.ip_from_request"  # the client behind trusted proxies
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = int(env("CRM_SESSION_IDLE_MINUTES", "120")) * 60
@@ -271,6 +294,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's three, with a JSON parser that refuses deep nesting (400, not RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -279,7 +308,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": env("CRM_TOKEN_RATE", "10/m")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guanxi CRM API",
@@ -312,6 +340,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 RATELIMIT_VIEW = "core.views.ratelimited"
+RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"  # key="ip" = the client behind trusted proxies
+# core.ratelimit.limit(name): requests per window, counted in the default cache. "username" is one
+# count shared by the login form and the token endpoint.
+CRM_RATE_LIMITS = {
+    "login_ip": env("CRM_LOGIN_RATE", "30/m"),
+    "token_ip": env("CRM_TOKEN_RATE", "20/m"),
+    "username": env("CRM_USERNAME_RATE", "10/m"),
+}
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -323,14 +359,33 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 
-def _check_production():
-    from django.core.exceptions import ImproperlyConfigured
+MIN_SECRET_KEY_CHARACTERS = 10
 
+
+def _weak_secret_key(key):
+    # Django's own deploy check asks for only 5 distinct characters: "abcde" * 10 passes it. A
+    # repeated block ("0123456789" * 5) has few distinct 4-character runs; a random key has
+    # nearly one per position.
+    runs = {key[i : i + 4] for i in range(len(key) - 3)}
+    return (
+        len(key) < 50
+        or len(set(key)) < MIN_SECRET_KEY_CHARACTERS
+        or len(runs) < (len(key) - 3) / 2
+        or DEFAULT_SECRET_KEY in key
+        or key.startswith("django-insecure")
+    )
+
+
+def _check_production():
     problems = []
     if DEBUG:
         problems.append("DEBUG must be off")
-    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
-        problems.append("SECRET_KEY must be set to a random value of 50+ characters")
+    if _weak_secret_key(SECRET_KEY):
+        problems.append(
+            "SECRET_KEY must be a random value of 50+ characters with at least "
+            f"{MIN_SECRET_KEY_CHARACTERS} different ones "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
     if not env("ALLOWED_HOSTS"):
         problems.append("ALLOWED_HOSTS must be set")
     if problems:

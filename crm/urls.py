@@ -3,17 +3,17 @@ from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import ApiTokenViewSet, TokenObtainView, UserViewSet
 from accounts.views import set_language
+from core.api.routers import CrmRouter
 from core.registry import api_routes
 from core.views import healthz, readyz
 from customers.api.views import CustomerViewSet
 from workspace.api.views import NotificationViewSet, TodoViewSet
 from workspace.views import home
 
-router = DefaultRouter()
+router = CrmRouter()
 api_routes(router, overrides={"accounts.user": UserViewSet, "customers.customer": CustomerViewSet})
 router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("notifications", NotificationViewSet, basename="notification")
@@ -34,3 +34,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+handler403 = "core.views.errors.permission_denied"
+handler404 = "core.views.errors.page_not_found"
+handler500 = "core.views.errors.server_error"

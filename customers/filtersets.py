@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Department
 from basedata.models import DictItem, Region
 from core.filtersets import BaseFilterSet
+from core.numbers import parse_id
 
 from .forms import region_cascade
 from .models import Contact, Customer, FollowUp, Tag
@@ -18,8 +19,7 @@ CHOOSE = _("— choose —")
 
 
 def _id(value):
-    value = str(value or "")
-    return int(value) if value.isdigit() else None
+    return parse_id(value)  # None for "abc" or 99…9 (the field then shows its error)
 
 
 def _region_choices(*, parent, level, selected):
@@ -74,7 +74,10 @@ class CustomerFilterSet(BaseFilterSet):
     followup_before = django_filters.DateFilter(
         field_name="last_followup_at", lookup_expr="date__lte", label=_("followed up to")
     )
-    no_followup_days = django_filters.NumberFilter(method="filter_no_followup", label=_("no follow-up for days"))
+    # A day count past a century is no filter a person means; timedelta() refuses ~2.7 million years.
+    no_followup_days = django_filters.NumberFilter(
+        method="filter_no_followup", label=_("no follow-up for days"), min_value=0, max_value=36500
+    )
     review_status = django_filters.ChoiceFilter(choices=Customer.Review.choices, label=_("review"), empty_label=CHOOSE)
 
     class Meta:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from basedata.models import Region
 from core.forms import ScopedModelForm
+from core.numbers import parse_id
 
 from .models import Contact, Customer, FollowUp, Tag
 
@@ -40,11 +41,7 @@ CUSTOMER_FIELDS = [
 
 def _pk(value):
     """A submitted id as an int, or None for anything else (bad input must not reach a query)."""
-    value = getattr(value, "pk", value)
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return parse_id(getattr(value, "pk", value))
 
 
 def region_cascade(target):

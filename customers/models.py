@@ -200,7 +200,7 @@ class Customer(BusinessModel, OwnedModel):
 
 
 class ChildOfCustomer(BusinessModel):
-    """Records that belong to a customer share its data scope."""
+    """Records that belong to a customer are visible exactly where their customer is."""
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE)
 
@@ -209,8 +209,14 @@ class ChildOfCustomer(BusinessModel):
 
     @classmethod
     def scope_queryset(cls, queryset, user, action):
-        q = owned_scope_q(user, owner_field="customer__owner", department_field="customer__department")
-        return queryset if q is None else queryset.filter(q)
+        # The customer's own rule, whole, as a subquery: a copy of its data scope alone let the
+        # contacts and follow-ups of a customer pending review show (issue 10), and so would any
+        # rule added there later. The children's function permission is checked by visible_to;
+        # deleted customers count too, so their children stay reachable in the recycle bin.
+        parents = Customer.scope_queryset(Customer.all_objects.all(), user, action)
+        if not parents.query.where:  # every customer: no subquery to run
+            return queryset
+        return queryset.filter(customer__in=parents.values("pk"))
 
 
 class Contact(ChildOfCustomer):

@@ -19,7 +19,14 @@ from .tables import ContactTable, CustomerTable, FollowUpTable
 
 register_group("customers", _("Customers"), "ti ti-building", 20)
 register_item(
-    "customers", MenuItem(_("Public pool"), "customers:pool", "customers.view_customer", "ti ti-lifebuoy", 20)
+    "customers",
+    MenuItem(
+        _("Public pool"),
+        "customers:pool",
+        ("customers.claim_customer", "customers.assign_customer"),  # as selectors.pool_queryset
+        "ti ti-lifebuoy",
+        20,
+    ),
 )
 register_item("customers", MenuItem(_("Customer care"), "customers:care", "customers.view_customer", "ti ti-gift", 60))
 register_item(

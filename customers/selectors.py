@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Contact, Customer, FollowUp
 
@@ -15,23 +16,62 @@ def pool_queryset(user):
     return Customer.objects.filter(in_pool=True).select_related("level", "industry", "province", "city")
 
 
+def _visible_ids(user, pks):
+    return set(Customer.objects.visible_to(user).filter(pk__in=pks).values_list("pk", flat=True))
+
+
+def _hidden_entry(match):
+    entry = {
+        "owner": str(match.owner) if match.owner_id else "",
+        "department": str(match.department) if match.department_id else "",
+        "in_pool": match.in_pool,
+    }
+    return {**entry, "summary": hidden_duplicate_phrase(**entry)}
+
+
 def duplicate_summary(user, matches):
-    """Split duplicate matches into those the user may open and one-line summaries of the rest."""
-    visible_ids = set(
-        Customer.objects.visible_to(user).filter(pk__in=[m.pk for m in matches]).values_list("pk", flat=True)
-    )
+    """Split duplicate matches into those `user` may open and summaries of the rest.
+
+    A summary says only that the customer exists and whose it is — owner and department, or
+    the public pool (CUS-15) — never its name, code or contact data: those would let anyone
+    probe a colleague's records by phone or e-mail. `summary` says it as a phrase."""
+    visible_ids = _visible_ids(user, [m.pk for m in matches])
     visible = [m for m in matches if m.pk in visible_ids]
-    hidden = [
-        {
-            "name": m.name,
-            "owner": str(m.owner) if m.owner_id else "",
-            "department": str(m.department) if m.department_id else "",
-            "in_pool": m.in_pool,
-        }
-        for m in matches
-        if m.pk not in visible_ids
-    ]
+    hidden = [_hidden_entry(m) for m in matches if m.pk not in visible_ids]
     return visible, hidden
+
+
+def hidden_duplicate_phrase(*, owner, department, in_pool):
+    """ "a customer owned by 李爱丽 (华东销售部)": a duplicate outside the viewer's scope."""
+    if in_pool:
+        return _("a customer in the public pool")
+    if owner and department:
+        return _("a customer owned by %(owner)s (%(department)s)") % {"owner": owner, "department": department}
+    if owner:
+        return _("a customer owned by %(owner)s") % {"owner": owner}
+    return _("a customer without an owner")
+
+
+def duplicate_phrase(match, visible):
+    return f"{match.name} ({match.code})" if visible else _hidden_entry(match)["summary"]
+
+
+def duplicate_phrases(user, matches):
+    """One phrase per match as `user` may know it ("name (code)" in scope, a summary outside),
+    equal phrases once: what a duplicate warning or error says."""
+    visible_ids = _visible_ids(user, [m.pk for m in matches])
+    return list(dict.fromkeys(duplicate_phrase(m, m.pk in visible_ids) for m in matches))
+
+
+def duplicate_phrases_by_pk(user, pks):
+    """{pk: phrase} of customers found by primary key (the import's duplicate lookups)."""
+    found, pks = {}, list(pks)
+    for i in range(0, len(pks), 1000):
+        chunk = pks[i : i + 1000]
+        visible_ids = _visible_ids(user, chunk)
+        for m in Customer.all_objects.filter(pk__in=chunk).select_related("owner", "department"):
+            found[m.pk] = duplicate_phrase(m, m.pk in visible_ids)
+    return found
 
 
 def _next_occurrence(d, today):
@@ -124,7 +164,7 @@ def last_months(months=12, today=None):
     today = today or timezone.localdate()
     year, month = today.year, today.month
     firsts = []
-    for _ in range(months):
+    for _step in range(months):
         firsts.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return firsts[::-1]

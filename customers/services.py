@@ -5,8 +5,9 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -15,11 +16,13 @@ from django.utils.translation import gettext as _
 from basedata.parameters import get_parameter
 from core.audit import audit_log
 from core.search_tokens import make_tokens
-from core.sequences import allocate
-from core.services import ModelService, object_create, object_delete, object_update
+from core.sequences import allocate, format_code, usable_code_pattern
+from core.sequences import code_prefix as pattern_prefix
+from core.services import ModelService, leaves_scope, object_create, object_delete, object_update
 from workspace.services import notify, todo_create
 
 from .models import ClaimLog, Contact, Customer, FollowUp, OwnerHistory
+from .selectors import duplicate_phrases
 
 # --- names, codes, tokens -------------------------------------------------------------------
 _BRACKETS = re.compile(r"[()（）\[\]【】{}<>《》\s·.,，。'\"-]")
@@ -61,15 +64,20 @@ def normalise_name(name):
     return text[:120]
 
 
+def _pattern(pattern):
+    from basedata.parameters import DEFAULTS
+
+    return usable_code_pattern(pattern, DEFAULTS["customer_code_pattern"][2])
+
+
 def code_prefix(pattern, now=None):
-    now = timezone.localtime(now)
-    head = pattern.split("{seq", 1)[0]
-    return head.format(yyyy=f"{now:%Y}", mm=f"{now:%m}", dd=f"{now:%d}")
+    return pattern_prefix(_pattern(pattern), now)
 
 
 def next_codes(pattern, count=1, now=None):
     """`count` consecutive new codes for `pattern` (e.g. KH{yyyy}{mm}-{seq:06})."""
     now = timezone.localtime(now)
+    pattern = _pattern(pattern)  # formatted by core.sequences, never str.format (no attribute access)
     prefix = code_prefix(pattern, now)
 
     def highest_in_use():
@@ -84,8 +92,7 @@ def next_codes(pattern, count=1, now=None):
         return int(match.group(1)) if match else 0
 
     start = allocate(prefix, count, initial=highest_in_use)
-    fields = {"yyyy": f"{now:%Y}", "mm": f"{now:%m}", "dd": f"{now:%d}"}
-    return [pattern.format(seq=start + i, **fields) for i in range(count)]
+    return [format_code(pattern, start + i, now) for i in range(count)]
 
 
 def customer_tokens(customer, contacts=None):
@@ -129,8 +136,10 @@ def find_duplicates(*, name="", phone="", mobile="", email="", exclude_pk=None, 
     return list(qs[:limit])
 
 
-def _duplicate_error(matches):
-    names = "、".join(f"{m.name} ({m.code})" for m in matches[:3])
+def _duplicate_error(matches, actor):
+    """The duplicate refusal as `actor` may read it: names and codes only of customers in their
+    scope, whose the others are otherwise (CUS-15)."""
+    names = "、".join(duplicate_phrases(actor, matches[:3]))
     return ValidationError(
         {"name": _("A customer with the same name, phone or email already exists: %(names)s.") % {"names": names}},
         code="duplicate",
@@ -153,7 +162,7 @@ class CustomerService(ModelService):
             email=data.get("email", ""),
         )
         if matches and not (confirm_duplicate and actor.has_perm("customers.save_duplicate_customer")):
-            raise _duplicate_error(matches)
+            raise _duplicate_error(matches, actor)
         data["name_key"] = normalise_name(data.get("name", ""))
         if to_pool:
             data.update(
@@ -183,6 +192,8 @@ class CustomerService(ModelService):
         OwnerHistory.objects.create(
             customer=customer, action=OwnerHistory.Action.CREATE, to_owner=customer.owner, actor=actor
         )
+        if to_pool:
+            leaves_scope(customer)  # created straight into the pool: nobody's, by design
         return customer
 
     @transaction.atomic
@@ -195,7 +206,7 @@ class CustomerService(ModelService):
             changed = any(probe[f] != getattr(instance, f) for f in probe)
             matches = find_duplicates(**probe, exclude_pk=instance.pk) if changed else []
             if matches and not (confirm_duplicate and actor.has_perm("customers.save_duplicate_customer")):
-                raise _duplicate_error(matches)
+                raise _duplicate_error(matches, actor)
             data["name_key"] = normalise_name(probe["name"])
         if instance.review_status == Customer.Review.RETURNED and instance.created_by_id == actor.pk:
             data["review_status"] = Customer.Review.PENDING  # resubmitted after changes
@@ -269,15 +280,38 @@ def owner_cap(user):
     return min(caps) if caps else get_parameter("customer_owner_cap", 1000)
 
 
+def lock_owner(user):
+    """Serialise the count-then-take of customers by one future owner until the transaction ends.
+
+    The cap and the daily quota are counted before the customer is taken: without this, 20
+    simultaneous claims on PostgreSQL each counted 0 and 10-20 of them won with the cap at 1.
+    A row lock on the user (FOR NO KEY UPDATE on PostgreSQL: rows that merely reference the
+    user, such as audit entries, are not blocked). SQLite needs none: its IMMEDIATE transactions
+    already hold the only write lock from their first statement."""
+    if not connection.features.has_select_for_update:
+        return
+    no_key = connection.features.has_select_for_no_key_update
+    get_user_model().objects.select_for_update(no_key=no_key).filter(pk=user.pk).values_list("pk").first()
+
+
+def _check_owner_cap(owner, *, actor):
+    owned = Customer.objects.filter(owner=owner, in_pool=False).count()
+    cap = owner_cap(owner)
+    if owned < cap:
+        return
+    if owner.pk == actor.pk:
+        message = _("You already own %(n)s customers, the most your role allows (%(cap)s).")
+    else:
+        message = _("%(user)s already owns %(n)s customers, the most their role allows (%(cap)s).")
+    raise ValidationError(message % {"user": owner, "n": owned, "cap": cap}, code="owner_cap")
+
+
 @transaction.atomic
 def customer_claim(*, actor, customer):
-    """Take a customer from the pool. Only one of two simultaneous claims wins."""
-    owned = Customer.objects.filter(owner=actor, in_pool=False).count()
-    cap = owner_cap(actor)
-    if owned >= cap:
-        raise ValidationError(
-            _("You already own %(n)s customers, the most your role allows (%(cap)s).") % {"n": owned, "cap": cap}
-        )
+    """Take a customer from the pool. Only one of two simultaneous claims wins; the owner cap
+    and the daily quota hold however many claims of one user run at once."""
+    lock_owner(actor)
+    _check_owner_cap(actor, actor=actor)
     today = timezone.localdate()
     quota = get_parameter("pool_claim_daily_quota")
     if quota and ClaimLog.objects.filter(user=actor, claimed_on=today).count() >= quota:
@@ -310,9 +344,11 @@ def customer_claim(*, actor, customer):
 
 @transaction.atomic
 def customer_assign(*, actor, customer, owner, reason=""):
-    """A manager hands a pool customer to someone."""
+    """A manager hands a pool customer to someone, within that person's owner cap."""
     if not owner.is_active:
         raise ValidationError({"owner": _("That user is deactivated.")})
+    lock_owner(owner)  # the same lock as the owner's own claims: the cap counts both
+    _check_owner_cap(owner, actor=actor)
     updated = Customer.objects.filter(pk=customer.pk, in_pool=True).update(
         in_pool=False,
         owner=owner,

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from core.numbers import parse_id
 from core.paginator import CappedPaginator
 from core.registry import get_config
 
@@ -34,7 +35,7 @@ def _next(request, default):
 
 
 def _selected(request, action):
-    ids = [int(pk) for pk in request.POST.getlist("pk") if str(pk).isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("pk")) if pk]
     return list(Customer.objects.visible_to(request.user, action).filter(pk__in=ids).select_related("owner"))
 
 
@@ -99,7 +100,7 @@ def pool_batch(request):
     if perm is None or not request.user.has_perm(perm):
         raise PermissionDenied
     back = _next(request, reverse("customers:pool"))
-    ids = [int(pk) for pk in request.POST.getlist("pk") if str(pk).isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("pk")) if pk]
     customers = list(selectors.pool_queryset(request.user).filter(pk__in=ids).order_by("pk"))
     if not customers:
         messages.error(request, _("Select the customers first."))
@@ -279,7 +280,7 @@ def duplicate_check(request):
         phone=request.GET.get("phone", "")[:30],
         mobile=request.GET.get("mobile", "")[:11],
         email=request.GET.get("email", "")[:80],
-        exclude_pk=int(exclude) if exclude and exclude.isdigit() else None,
+        exclude_pk=parse_id(exclude),
     )
     visible, hidden = selectors.duplicate_summary(request.user, matches)
     return render(request, "customers/_duplicates.html", {"visible": visible, "hidden": hidden})
@@ -294,8 +295,8 @@ def care(request):
         raise PermissionDenied
     from basedata.parameters import get_parameter
 
-    days = request.GET.get("days")
-    days = int(days) if days and days.isdigit() and int(days) <= 92 else get_parameter("care_lookahead_days") or 7
+    days = parse_id(request.GET.get("days"))
+    days = days if days and days <= 92 else get_parameter("care_lookahead_days") or 7
     items = selectors.upcoming_care(request.user, days=days, limit=CARE_PAGE_LIMIT)
     return render(request, "customers/care.html", {"items": items, "days": days})
 

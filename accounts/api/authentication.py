@@ -39,8 +39,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = ApiToken.find(key)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        refuse_if_must_change_password(token.user)  # before last_used_at: a refused call changes nothing
         now = timezone.now()
+        if token.expires_at <= now:
+            raise exceptions.AuthenticationFailed(
+                _("This API token expired on %(date)s. Create a new one in your profile.")
+                % {"date": timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        refuse_if_must_change_password(token.user)  # before last_used_at: a refused call changes nothing
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

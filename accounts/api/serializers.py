@@ -95,10 +95,14 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
     id = serializers.IntegerField()
     name = serializers.CharField()
+    expires_at = serializers.DateTimeField(
+        help_text="When the token stops working (the api_token_days system parameter, 90 by default); "
+        "a password change or reset revokes it earlier."
+    )
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
         read_only_fields = fields

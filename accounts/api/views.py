@@ -1,7 +1,6 @@
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django_ratelimit.decorators import ratelimit
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -9,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import ratelimit
 from core.api.viewsets import ScopedModelViewSet
 from core.registry import get_config
 
@@ -22,9 +22,16 @@ from .serializers import (
 )
 
 
-@method_decorator(ratelimit(key="ip", rate="20/m", method="POST", block=True), name="post")
+# Per client IP first (one address trying many accounts), then per username (one account tried
+# from many addresses; the count is shared with the web login form).
+@method_decorator(ratelimit.limit("token_ip", key="ip"), name="post")
+@method_decorator(ratelimit.limit("username", key=ratelimit.username_key), name="post")
 class TokenObtainView(APIView):
-    """Exchange username + password for an API token (rate-limited before any hashing)."""
+    """Exchange username + password for an API token (rate-limited before any hashing).
+
+    The token works until `expires_at` (the `api_token_days` system parameter, 90 days by
+    default); a password change or an administrator's reset revokes every token of the user.
+    """
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
@@ -48,7 +55,12 @@ class TokenObtainView(APIView):
                 {"non_field_errors": [_("Your password was reset. Log in to the web app and change it first.")]}
             )
         token, key = services.token_create(user=user, name=serializer.validated_data["name"])
-        return Response({"token": key, "id": token.id, "name": token.name}, status=status.HTTP_201_CREATED)
+        return Response(
+            TokenResponseSerializer(
+                {"token": key, "id": token.id, "name": token.name, "expires_at": token.expires_at}
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -39,7 +39,7 @@ def test_token_obtain_with_good_credentials(alice):
     response = APIClient().post(TOKEN_URL, {"username": "alice", "password": PASSWORD, "name": "cli"}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"token", "id", "name"}
+    assert set(body) == {"token", "id", "name", "expires_at"}
     assert body["name"] == "cli"
     token = ApiToken.objects.get(pk=body["id"], user=alice)
     assert ApiToken.find(body["token"]) == token
@@ -147,32 +147,32 @@ CUSTOMERS = "/api/v1/customers/"
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_token_refused_while_the_password_must_be_changed(admin_user, alice, language):
-    """A token from before an administrator's reset stops working (403, nothing written) until
-    the user has chosen a new password; then the same token works again."""
+def test_token_from_before_a_reset_stays_refused_after_the_new_password(admin_user, alice, language):
+    """An administrator's reset revokes the user's tokens (401, nothing written), and choosing
+    the new password does not bring them back (issue 10 item 5)."""
     from customers.models import Customer
 
     token, key = services.token_create(user=alice, name="cli")
     services.user_reset_password(actor=admin_user, user=alice, new_password=STRONG)
+    assert reload(token).revoked_at is not None
     client = token_client(key)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
-    before, audit_count = snapshot(token), AuditEntry.objects.count()
+    before, audit_count = snapshot(reload(token)), AuditEntry.objects.count()
     for response in (
         client.get(ME),
         client.get(CUSTOMERS),
         client.post(CUSTOMERS, {"name": "改密前的客户"}, format="json"),
         client.post(f"/api/v1/tokens/{token.pk}/revoke/"),
     ):
-        assert assert_errors(response, 403, "detail") == {"detail": [MUST_CHANGE[language]]}
+        assert_errors(response, 401, "detail")
     assert not Customer.objects.exists()
-    assert_unchanged(token, before)  # not revoked, not even marked as used
+    assert_unchanged(token, before)  # not even marked as used
     assert AuditEntry.objects.count() == audit_count
 
     services.user_change_password(user=reload(alice), old_password=STRONG, new_password=STRONG + "!")
-    assert client.get(ME).status_code == 200
-    response = client.post(CUSTOMERS, {"name": "改密后的客户"}, format="json")
-    assert response.status_code == 201, response.content
-    assert Customer.objects.get().name == "改密后的客户"
+    assert_errors(client.get(ME), 401, "detail")
+    assert_errors(client.post(CUSTOMERS, {"name": "改密后的客户"}, format="json"), 401, "detail")
+    assert not Customer.objects.exists()
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

@@ -1,13 +1,48 @@
 from rest_framework import serializers
 from rest_framework.validators import UniqueTogetherValidator
 
+from ..files import is_attachment_field, validate_attachment
 from ..forms import restrict_choices
+from ..numbers import INT64_MAX, column_range, out_of_range
+from .files import AttachmentField
+
+
+class IdField(serializers.IntegerField):
+    """The id of a record in a request body: a whole number a bigint column holds (1 … 2**63-1).
+    An unbounded IntegerField let `[10**30]` reach `pk__in` (OverflowError, a 500)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", INT64_MAX)
+        super().__init__(**kwargs)
+
+
+class IdListField(serializers.ListField):
+    """A list of ids (IdField); `max_length` bounds the work one request asks for."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", IdField())
+        super().__init__(**kwargs)
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key or many-to-many item in a body: an id the key column cannot hold is "does not
+    exist" before any query (whatever lookup the queryset runs), like an unknown one."""
+
+    def to_internal_value(self, data):
+        queryset = self.get_queryset()
+        bounds = column_range(queryset.model._meta.pk) if queryset is not None else None
+        if self.pk_field is None and bounds is not None and out_of_range(data, bounds):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
 
 class CrmModelSerializer(serializers.ModelSerializer):
     """Base serializer: related-object choices limited to what the caller may see. `version` is
     read back; a client that sends it on an update gets 409 if the record changed since (an
     update without it applies to the current version, like a plain PATCH)."""
+
+    serializer_related_field = IdRelatedField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,6 +62,19 @@ class CrmModelSerializer(serializers.ModelSerializer):
                 required=False, help_text="Version read; send it back on update."
             )
 
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if is_attachment_field(model_field.model, model_field.name):
+            # Same type/size/content rules as the forms; read back as the checked download URL.
+            field_class = AttachmentField
+            kwargs["validators"] = [*kwargs.get("validators", []), validate_attachment]
+            kwargs.setdefault(
+                "help_text",
+                "Upload as multipart/form-data (types and size: system parameters attachment_extensions, "
+                "attachment_max_mb). Read back as the URL of the scope-checked download.",
+            )
+        return field_class, kwargs
+
     def get_validators(self):
         # Multi-field uniqueness is left to the model (the service's full_clean), so the API answers
         # with the same field error as the form ("code": ...), not DRF's generic non-field text.
@@ -45,4 +93,4 @@ def serializer_for(model, fields):
     return type(f"{model.__name__}Serializer", (CrmModelSerializer,), {"Meta": meta})
 
 
-__all__ = ["CrmModelSerializer", "serializer_for", "restrict_choices"]
+__all__ = ["CrmModelSerializer", "IdField", "IdListField", "IdRelatedField", "serializer_for", "restrict_choices"]

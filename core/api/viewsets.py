@@ -28,6 +28,18 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated, CrmModelPermission]
     extra_action_perms: dict = {}
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # GET /<resource>/{id}/<field>/ for each attachment of the model (core/api/files.py).
+        # `config` may be a property on hand-written viewsets: then the model is the queryset's.
+        model = getattr(cls.config, "model", None) or getattr(getattr(cls, "queryset", None), "model", None)
+        if model is not None:
+            from .files import file_actions
+
+            for name, method in file_actions(model).items():
+                if not hasattr(cls, name):
+                    setattr(cls, name, method)
+
     def perm_action(self):
         return self.extra_action_perms.get(self.action) or ACTION_PERMS.get(self.action, "view")
 

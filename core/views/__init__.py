@@ -54,17 +54,22 @@ def csrf_failure(request, reason=""):
 
 
 def ratelimited(request, exception=None):
+    """RATELIMIT_VIEW: 429 with Retry-After (the seconds left in the window, when known)."""
+    retry_after = getattr(exception, "retry_after", None) or 60
     if request.path.startswith("/api/"):
-        return JsonResponse(
+        response = JsonResponse(
             {"errors": {"non_field_errors": [_("Too many requests. Try again in a minute.")]}},
             status=429,
         )
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": _("Too many attempts"),
-            "message": _("Too many requests. Try again in a minute."),
-        },
-        status=429,
-    )
+    else:
+        response = render(
+            request,
+            "core/error.html",
+            {
+                "title": _("Too many attempts"),
+                "message": _("Too many requests. Try again in a minute."),
+            },
+            status=429,
+        )
+    response["Retry-After"] = str(int(retry_after))
+    return response

@@ -18,8 +18,10 @@ from django_tables2 import RequestConfig
 
 from ..audit import audit_log
 from ..exporting import export_response
+from ..files import file_link, is_attachment_field
 from ..forms import ImportUploadForm, SavedViewForm, apply_validation_error
 from ..models import ImportJob, SavedView
+from ..numbers import parse_id
 from ..paginator import CappedPaginator
 from ..related import attach_related
 
@@ -90,11 +92,7 @@ class ObjectListView(FilteredQuerysetMixin, ConfigView):
         filterset, qs = self.filtered(filter_bar=True)
         qs = c.list_queryset(qs, c.table_class)
         table = c.table_class(qs)  # no request= here: that would paginate with a full COUNT first
-        per_page = (
-            min(max(int(request.GET.get("per_page", 50) or 50), 10), 200)
-            if str(request.GET.get("per_page", "50")).isdigit()
-            else 50
-        )
+        per_page = min(max(parse_id(request.GET.get("per_page")) or 50, 10), 200)
         RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(table)
         query = request.GET.copy()
         query.pop("page", None)
@@ -139,6 +137,9 @@ class ObjectDetailView(ConfigView):
         for name in c.detail_fields:
             from ..exporting import cell_value, field_label
 
+            if is_attachment_field(c.model, name):
+                fields.append((field_label(c.model, name), file_link(obj, name)))  # never a /media/ URL
+                continue
             fields.append((field_label(c.model, name), cell_value(obj, name)))
         tabs = []
         for tab in c.visible_tabs(request.user):
@@ -241,7 +242,7 @@ class ObjectDeleteView(ConfigView):
 
 
 def _selected(request):
-    return [int(pk) for pk in request.POST.getlist("pk") if str(pk).isdigit()]
+    return [pk for pk in map(parse_id, request.POST.getlist("pk")) if pk]
 
 
 class BulkDeleteView(ConfigView):
@@ -412,10 +413,10 @@ class ImportView(ConfigView):
         if not form.is_valid():
             return render(request, self.template_name, self.base_context(form=form, jobs=[]), status=400)
         upload = form.cleaned_data["file"]
-        from ..importing import ImportSpec, read_table
+        from ..importing import ImportSpec, read_header
 
         try:
-            header, _rows = read_table(upload, upload.name)
+            header = read_header(upload, upload.name)
             ImportSpec(self.config).map_header(header)
         except ValidationError as e:
             form.add_error("file", e)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers import CrmModelSerializer
+from core.api.serializers import CrmModelSerializer, IdField, IdListField
 
 from ..forms import CONTACT_FIELDS, CUSTOMER_FIELDS
 from ..models import Contact, Customer, FollowUp, OwnerHistory
@@ -96,11 +96,14 @@ class FollowUpSerializer(CrmModelSerializer):
             "summary",
             "detail",
             "next_followup_at",
+            "attachment",
             "created_by",
             "created_at",
             "version",
         ]
         read_only_fields = ["created_by", "created_at"]
+        # attachment: multipart upload, checked by core.files.validate_attachment; read back as the
+        # URL of GET /api/v1/followups/{id}/attachment/ (scope-checked), never a /media/ path.
 
     # Follow-up rules (next date after this one, contact of the same customer) live in
     # FollowUpService, so web and API give the same, translated messages.
@@ -117,23 +120,23 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    owner = serializers.IntegerField()
+    owner = IdField()
 
 
 class TransferSerializer(serializers.Serializer):
-    customers = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
-    owner = serializers.IntegerField()
+    customers = IdListField(min_length=1, max_length=1000)
+    owner = IdField()
     reason = serializers.CharField(max_length=200)
 
 
 class TagActionSerializer(serializers.Serializer):
-    customers = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
-    tags = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    customers = IdListField(min_length=1, max_length=1000)
+    tags = IdListField(min_length=1, max_length=100)
     remove = serializers.BooleanField(default=False)
 
 
 class MergeSerializer(serializers.Serializer):
-    other = serializers.IntegerField(help_text="Customer merged into this one (then deleted)")
+    other = IdField(help_text="Customer merged into this one (then deleted)")
 
 
 class ReviewSerializer(serializers.Serializer):

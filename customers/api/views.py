@@ -248,7 +248,7 @@ class CustomerViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_upload(self, request):
         """Upload an XLSX/CSV file: every row is checked (nothing saved); read the report, then confirm."""
-        from core.importing import ImportSpec, read_table
+        from core.importing import ImportSpec, read_header
         from core.models import ImportJob
         from core.tasks import import_job_run
 
@@ -265,7 +265,7 @@ class CustomerViewSet(ScopedModelViewSet):
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         upload = form.cleaned_data["file"]
         try:
-            header, _rows = read_table(upload, upload.name)
+            header = read_header(upload, upload.name)
             ImportSpec(self.config).map_header(header)
         except ValidationError as e:
             raise ValidationError({"file": e.messages}) from e

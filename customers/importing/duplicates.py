@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from core.forms import ImportUploadForm
 
 from ..models import Customer
+from ..selectors import duplicate_phrases_by_pk
 from .checking import name_key
 
 
@@ -151,11 +152,23 @@ class Planner:
                 changeable.update(
                     Customer.objects.visible_to(self.user, "change").filter(pk__in=chunk).values_list("pk", flat=True)
                 )
+        matched = {
+            number: next((existing[key] for key, _label in keys_of[number] if key in existing), None)
+            for number, _data in checked
+            if number not in same_as
+        }
+        # What the report may say of each customer skipped: its name and code only when the
+        # importing user may open it, else whose it is (CUS-15).
+        phrases = (
+            duplicate_phrases_by_pk(self.user, {m[0] for m in matched.values() if m is not None})
+            if self.strategy == "skip"
+            else {}
+        )
         for number, data in checked:
             if number in same_as:
                 self._repeated(number, data, *same_as[number])
                 continue
-            match = next((existing[key] for key, _label in keys_of[number] if key in existing), None)
+            match = matched[number]
             if match is None or self.strategy == "create":
                 entry = [[number], data]
                 self.creates.append(entry)
@@ -165,11 +178,7 @@ class Planner:
                 self.target[number] = ("create", entry if self.strategy == "update" else None)
             elif self.strategy == "skip":
                 self.skipped += 1
-                self.note(
-                    number,
-                    "",
-                    _("Duplicate found: %(name)s (%(code)s) — skipped.") % {"name": match[2], "code": match[1]},
-                )
+                self.note(number, "", _("Duplicate found: %(customer)s — skipped.") % {"customer": phrases[match[0]]})
                 self.target[number] = ("skip", None)
             elif match[0] not in changeable:
                 message = _("You may not change the existing record.")

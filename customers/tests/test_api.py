@@ -107,7 +107,9 @@ def test_duplicates_endpoint(alice, api):
     assert data["hidden"] == []
     data = api("bob").get(f"{API}duplicates/", {"email": "INFO@longhu.cn"}).json()
     assert data["visible"] == []
-    assert data["hidden"] == [{"name": customer.name, "owner": "李爱丽", "department": "华东销售部", "in_pool": False}]
+    assert data["hidden"] == [
+        {"owner": "李爱丽", "department": "华东销售部", "in_pool": False, "summary": "李爱丽（华东销售部）负责的客户"}
+    ]
     assert api("bob").get(f"{API}duplicates/").json() == {"visible": [], "hidden": []}
 
 

@@ -132,7 +132,9 @@ def test_existing_customers_are_found_by_name_mobile_phone_and_email(alice, bob)
     report = by_row(job)
     assert set(report) == {2, 3, 4, 5, 6}
     assert all("Duplicate found" in r[0]["message"] for r in report.values())
-    assert "老客户乙" in report[3][0]["message"]
+    # bob's customers are outside alice's scope: whose they are, not their names (CUS-15).
+    assert report[3][0]["message"] == "Duplicate found: a customer owned by 张伯文 (华东销售部) — skipped."
+    assert not any("老客户" in r[0]["message"] for r in report.values())
     assert job.valid_rows == 1 and job.skipped_rows == 5
     job = commit(alice, job)
     assert job.created_rows == 1

@@ -121,3 +121,26 @@ def test_batch_assign_needs_an_owner_and_the_permission(alice, bob, charlie, man
     assert web("bob").post(BATCH, {"action": "nonsense", "pk": [a.pk]}).status_code == 403
     assert web("bob").get(BATCH).status_code == 405
     assert_unchanged(a, before)
+
+
+def test_assigning_beyond_the_owners_cap_changes_nothing(alice, bob, manager, web, api, param):
+    """The cap is what a user may own, whoever hands the customers over (issue 10 item 3)."""
+    speak(manager, "en")
+    param("customer_cap_account_manager", 1)
+    make_customer(bob)
+    a, b = pooled(alice, name="甲公司"), pooled(alice, name="乙公司")
+    before = [snapshot(reload(a)), snapshot(reload(b))]
+    response = web("manager").post(f"/customers/customers/{a.pk}/assign/", {"owner": bob.pk}, follow=True)
+    assert f"{bob} already owns 1 customers, the most their role allows (1)." in response.content.decode()
+    response = web("manager").post(BATCH, {"action": "assign", "owner": bob.pk, "pk": [a.pk, b.pk]}, follow=True)
+    assert "甲公司: " in response.content.decode()
+    response = api("manager").post(
+        f"/api/v1/customers/{b.pk}/assign/", {"owner": bob.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400 and "most their role allows" in str(response.json()["errors"])
+    assert_unchanged(a, before[0])
+    assert_unchanged(b, before[1])
+    assert not OwnerHistory.objects.filter(action="assign").exists()
+    param("customer_cap_account_manager", 2)
+    assert web("manager").post(f"/customers/customers/{a.pk}/assign/", {"owner": bob.pk}).status_code == 302
+    assert reload(a).owner == bob

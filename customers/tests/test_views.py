@@ -176,8 +176,9 @@ def test_duplicate_check_summarises_matches_outside_scope(alice, bob, web):
     for params in ({"name": "北京龙虎科技"}, {"mobile": "13812345678"}):
         response = web("bob").get("/customers/duplicate-check/", params)
         text = response.content.decode()
-        assert "already exists — owner 李爱丽 (华东销售部)" in text
+        assert "A customer owned by 李爱丽 (华东销售部)" in text
         assert "/customers/customers/" not in text  # no link to a record bob may not open
+        assert "有限公司" not in text  # nor its name (CUS-15)
     speak(bob, "zh-hans")
     text = web("bob").get("/customers/duplicate-check/", {"name": "北京龙虎科技"}).content.decode()
     assert "李爱丽" in text and "华东销售部" in text
@@ -188,13 +189,18 @@ def test_duplicate_check_for_a_pool_customer(alice, bob, web):
     customer = make_customer(alice, name="北京龙虎科技有限公司")
     customer_release(actor=alice, customer=customer, reason="x")
     text = web("bob").get("/customers/duplicate-check/", {"name": "北京龙虎科技"}).content.decode()
-    assert "already exists in the public pool" in text
+    assert "A customer in the public pool" in text and "有限公司" not in text
 
 
 def test_duplicate_summary_is_escaped(alice, bob, web):
     make_customer(alice, name="<b>龙虎</b>科技")
-    text = web("bob").get("/customers/duplicate-check/", {"name": "<b>龙虎</b>科技"}).content.decode()
+    text = web("alice").get("/customers/duplicate-check/", {"name": "<b>龙虎</b>科技"}).content.decode()
     assert "&lt;b&gt;龙虎" in text and "<b>龙虎" not in text
+    alice.name = "<i>李爱丽</i>"
+    alice.save(update_fields=["name"])
+    text = web("bob").get("/customers/duplicate-check/", {"name": "<b>龙虎</b>科技"}).content.decode()
+    assert "&lt;i&gt;李爱丽" in text and "<i>李爱丽" not in text
+    assert "龙虎" not in text  # outside bob's scope: whose it is, not its name
 
 
 def test_duplicate_check_with_nothing_similar_is_empty(alice, web):

@@ -94,14 +94,15 @@
     }
   }, true);
 
-  // Progress bars: width from data-percent (inline style attributes are blocked by CSP).
-  function paintProgress(root) {
-    (root || document).querySelectorAll("[data-percent]").forEach(function (bar) {
-      bar.style.width = bar.getAttribute("data-percent") + "%";
+  // ECharts' default tooltip is HTML whose markers and layout are style attributes (innerHTML),
+  // which the CSP's style-src refuses. The richText tooltip is drawn on the chart's canvas, so
+  // it is confined to it (a canvas cannot draw outside itself). Every chart, whatever its option.
+  function canvasTooltips(option) {
+    if (!option.tooltip) { return; }
+    option.tooltip = [].concat(option.tooltip).map(function (tooltip) {
+      return Object.assign({ confine: true }, tooltip, { renderMode: "richText" });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { paintProgress(); });
-  document.addEventListener("htmx:afterSwap", function (e) { paintProgress(e.target); });
 
   // Charts: <div data-echarts="url-of-json-option">; numbers and export live next to the chart.
   function renderCharts(root) {
@@ -115,10 +116,14 @@
           return r.json();
         })
         .then(function (option) {
-          // Bar charts ask for room for every category label (not an ECharts option).
-          if (option.crmHeight) { el.style.height = option.crmHeight + "px"; }
+          // Bar charts ask for room for every category label (not an ECharts option): ECharts
+          // draws that height and the box follows its content (.crm-chart-fit), no style from us.
+          var height = option.crmHeight;
           delete option.crmHeight;
-          var chart = window.echarts.init(el, null, { locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" });
+          var opts = { locale: document.documentElement.lang.indexOf("zh") === 0 ? "ZH" : "EN" };
+          if (height) { opts.height = height; el.classList.add("crm-chart-fit"); }
+          canvasTooltips(option);
+          var chart = window.echarts.init(el, null, opts);
           chart.setOption(option);
           el.dataset.rendered = "1";
           window.addEventListener("resize", function () { chart.resize(); });

@@ -68,10 +68,30 @@ def live_server(request, django_db_setup):
     connections.settings["default"]["CONN_MAX_AGE"] = max_age
 
 
+# A page gets a securitypolicyviolation event for everything the CSP refuses (a style attribute
+# set by a script through setAttribute or innerHTML included), whether or not Chromium's own
+# console line reaches Playwright: every page of the context turns the event into a console
+# error that the guard below sees (and assert_clean_console too).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("Content Security Policy violation (event): " + e.violatedDirective + " blocked "
+    + (e.blockedURI || "?") + " at " + (e.sourceFile || document.URL) + ":" + e.lineNumber + ":"
+    + e.columnNumber + (e.sample ? " sample: " + e.sample : ""));
+  window.__cspViolations = (window.__cspViolations || 0) + 1;
+}, true);
+"""
+CSP_EVENT = "Content Security Policy violation (event)"
+
+
+def is_csp_violation(text):
+    return "Content Security Policy" in text
+
+
 @pytest.fixture(scope="session")
 def _warm_context(browser, browser_context_args, live_server):
     # Depends on live_server only so that it closes first: no browser socket outlives the server.
     context = browser.new_context(**browser_context_args)
+    context.add_init_script(CSP_REPORTER)
     yield context
     context.close()
 
@@ -91,6 +111,57 @@ def context(_warm_context):
         page.close()
 
 
+class CspViolations(list):
+    """(page URL, message) of every CSP violation in any page of the test's browser context."""
+
+    def on_console(self, message):
+        if is_csp_violation(message.text):
+            page = message.page
+            self.append((page.url if page else "?", message.text))
+
+    def on_weberror(self, error):
+        # An eval refused by script-src is thrown as an EvalError naming the policy.
+        if is_csp_violation(str(error.error)):
+            self.append((error.page.url if error.page else "?", f"pageerror: {error.error}"))
+
+    def flush(self, context):
+        """Deliver the messages still on their way: one round trip per open page."""
+        from playwright.sync_api import Error
+
+        for page in context.pages:
+            try:
+                page.evaluate("0")
+            except Error:  # closed, or navigating: its messages were delivered before
+                pass
+
+    def events(self):
+        return [v for v in self if v[1].startswith(CSP_EVENT)]
+
+    def report(self):
+        return "\n".join(f"{url}: {text}" for url, text in self)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """Every browser test fails on any CSP violation, on any page it visits, without asking.
+
+    A test that provokes one on purpose asserts on this list and empties it."""
+    if not {"page", "context"} & set(request.fixturenames):
+        yield CspViolations()
+        return
+    context = request.getfixturevalue("context")
+    found = CspViolations()
+    context.on("console", found.on_console)
+    context.on("weberror", found.on_weberror)
+    yield found
+    try:
+        found.flush(context)
+    finally:
+        context.remove_listener("console", found.on_console)
+        context.remove_listener("weberror", found.on_weberror)
+    assert not found, f"{len(found)} CSP violation messages:\n" + found.report()
+
+
 @pytest.fixture
 def console(page):
     """Every console message and uncaught page error of the test, as text."""
@@ -104,11 +175,13 @@ def console(page):
 def assert_clean_console(console):
     """Call at the end of a test: no CSP violation, script error or failed resource happened.
 
+    (CSP violations also fail every browser test by themselves: see csp_violations.)
+
     `allow`: substrings of console errors the test expects (e.g. a page deliberately answering 403).
     """
 
     def check(allow=()):
-        csp = [m for m in console if "Content Security Policy" in m]
+        csp = [m for m in console if is_csp_violation(m)]
         assert not csp, "CSP violations:\n" + "\n".join(csp)
         errors = [m for m in console if m.startswith(("pageerror:", "error:")) and not any(text in m for text in allow)]
         assert not errors, "JavaScript or loading errors:\n" + "\n".join(errors)
