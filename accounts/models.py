@@ -14,10 +14,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from core.models import ScopedModel, ScopedQuerySet, TimeStampedModel, VersionedModel
+from core.models import CRM_PERMISSIONS, ScopedModel, ScopedQuerySet, TimeStampedModel, VersionedModel  # noqa: F401 (re-exported)
 from core.scopes import DataScope
-
-CRM_PERMISSIONS = ("add", "change", "delete", "view", "export", "import")
 
 
 class Department(TimeStampedModel, VersionedModel):

@@ -4,8 +4,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CRM_PERMISSIONS
-from core.models import ScopedQuerySet, TimeStampedModel, VersionedModel
+from core.models import CRM_PERMISSIONS, ScopedQuerySet, TimeStampedModel, VersionedModel
 
 
 def _bilingual(zh, en):

@@ -5,6 +5,7 @@ import decimal
 import uuid
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 
 from . import context
@@ -46,10 +47,15 @@ def diff(before, after):
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+def audit_model():
+    """The audit entry model (settings.CRM_AUDIT_MODEL): stored by accounts, written by core."""
+    return apps.get_model(settings.CRM_AUDIT_MODEL)
+
+
 def audit_log(*, actor, action, obj=None, changes=None, message="", object_repr=None, model=None):
     from django.contrib.contenttypes.models import ContentType
 
-    AuditEntry = apps.get_model("accounts", "AuditEntry")
+    AuditEntry = audit_model()
     content_type = None
     if obj is not None:
         content_type = ContentType.objects.get_for_model(obj)
@@ -73,7 +79,7 @@ def audit_bulk(*, actor, action, objects, message=""):
     """One entry per object in a single INSERT (imports, bulk edits)."""
     from django.contrib.contenttypes.models import ContentType
 
-    AuditEntry = apps.get_model("accounts", "AuditEntry")
+    AuditEntry = audit_model()
     entries = []
     known = actor is not None and actor.is_authenticated
     for obj, changes in objects:

@@ -1,27 +1,24 @@
 from django.conf import settings
 
+# Apps add what the shell (top bar, menu) shows, in their AppConfig.ready: basedata the company
+# name, workspace the unread badge. core itself knows none of them.
+_shell_parts = []
+
+
+def add_shell_context(provider):
+    """provider(request, user or None) -> dict merged into every page's context."""
+    if provider not in _shell_parts:
+        _shell_parts.append(provider)
+
 
 def shell(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"crm_company": _company_name()}
-    from .navigation import menu_for
+    signed_in = user is not None and user.is_authenticated
+    context = {}
+    if signed_in:
+        from .navigation import menu_for
 
-    return {
-        "crm_menu": menu_for(user),
-        "crm_company": _company_name(),
-        "crm_unread": _unread(user),
-        "crm_debug": settings.DEBUG,
-    }
-
-
-def _company_name():
-    from basedata.parameters import get_parameter
-
-    return get_parameter("company_name")
-
-
-def _unread(user):
-    from workspace.selectors import unread_count
-
-    return unread_count(user)
+        context.update(crm_menu=menu_for(user), crm_debug=settings.DEBUG)
+    for provider in _shell_parts:
+        context.update(provider(request, user if signed_in else None))
+    return context

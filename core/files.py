@@ -94,7 +94,7 @@ _EXTENSION_WORD = re.compile(r"[a-z0-9]{1,10}")
 
 # --- settings (system parameters) ------------------------------------------------------------
 def allowed_extensions():
-    from basedata.parameters import get_parameter
+    from .parameters import get_parameter
 
     raw = str(get_parameter("attachment_extensions", DEFAULT_EXTENSIONS) or "")
     for sep in "，,;；|":
@@ -105,7 +105,7 @@ def allowed_extensions():
 
 
 def max_bytes():
-    from basedata.parameters import get_parameter
+    from .parameters import get_parameter
 
     try:
         megabytes = int(get_parameter("attachment_max_mb", DEFAULT_MAX_MB))

@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .scopes import owned_scope_q
 
+# Function permissions every business model declares (Meta.default_permissions), + "purge" for
+# soft-deletable ones; workflow actions (assign, claim, approve…) are added per model.
+CRM_PERMISSIONS = ("add", "change", "delete", "view", "export", "import")
+
 
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user, action="view"):
@@ -182,7 +186,7 @@ class OwnedModel(ScopedModel):
         related_name="+",
     )
     department = models.ForeignKey(
-        "accounts.Department",
+        settings.CRM_DEPARTMENT_MODEL,
         verbose_name=_("department"),
         null=True,
         blank=True,

@@ -382,7 +382,7 @@ def _child():
 # --- the parent: limits, the child, messages ---------------------------------------------------
 def current_limits():
     """The limits from the system parameters (group "import"); a value ≤ 0 means the default."""
-    from basedata.parameters import get_parameter
+    from .parameters import get_parameter
 
     def value(key, default, scale=1):
         number = get_parameter(key) or 0

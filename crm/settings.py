@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "core.middleware.PrivateCacheMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "core.request_guard.RefuseNulMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -162,6 +163,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Models core refers to without importing their app (core/ is framework only; arrows point into it).
+CRM_DEPARTMENT_MODEL = "accounts.Department"
+CRM_AUDIT_MODEL = "accounts.AuditEntry"
 AUTHENTICATION_BACKENDS = [
     # axes first: a locked-out login is refused before any password hash is computed.
     "axes.backends.AxesStandaloneBackend",

@@ -5,8 +5,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CRM_PERMISSIONS
-from core.models import BusinessModel, OwnedModel, ScopedModel, TimeStampedModel, unindexed
+from core.models import CRM_PERMISSIONS, BusinessModel, OwnedModel, ScopedModel, TimeStampedModel, unindexed
 from core.scopes import owned_scope_q
 
 from .validators import validate_mobile, validate_phone, validate_postal_code, validate_qq

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_tables2 import RequestConfig
 
-from ..audit import audit_log
+from ..audit import audit_log, audit_model
 from ..exporting import export_response
 from ..files import file_link, is_attachment_field
 from ..forms import ImportUploadForm, SavedViewForm, apply_validation_error
@@ -131,8 +131,6 @@ class ObjectDetailView(ConfigView):
     def get(self, request, pk):
         obj = self.get_object("view")
         c = self.config
-        from accounts.models import AuditEntry
-
         fields = []
         for name in c.detail_fields:
             from ..exporting import cell_value, field_label
@@ -151,7 +149,7 @@ class ObjectDetailView(ConfigView):
                     **tab.get_context(obj, request.user),
                 }
             )
-        timeline = AuditEntry.objects.for_object(obj).select_related("actor")[:50]
+        timeline = audit_model().objects.for_object(obj).select_related("actor")[:50]
         context = self.base_context(
             object=obj,
             fields=fields,

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=200, help="Number of demo customers (customer module).")
 
     def handle(self, *args, **options):
-        from accounts.models import User
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
 
         if options["if_empty"] and User.objects.exists():
             self.stdout.write("Database already has users; demo data not loaded.")
