@@ -10,6 +10,7 @@ from .filtersets import (
     RegionFilterSet,
     SystemParameterFilterSet,
 )
+from .forms import SystemParameterForm
 from .models import DictItem, DictType, Region, SystemParameter
 from .services import parameter_service
 
@@ -86,6 +87,7 @@ register(
         url_base="parameters",
         list_fields=["label", "label_en", "key", "group", "value"],
         form_fields=["value", "image"],
+        form=SystemParameterForm,
         detail_fields=[
             "key",
             "label",

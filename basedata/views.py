@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from core.numbers import parse_id
+from core.bounds import parse_id
 
 from .models import Region
 

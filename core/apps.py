@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.apps import apps
+
         from . import checks  # noqa: F401
+        from .bounds import bound_datetime_fields
+
+        bound_datetime_fields(apps.get_models())

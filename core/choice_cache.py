@@ -50,9 +50,27 @@ def model_versions(models):
     return {model: version for key, version in read_versions(list(keys)).items() for model in [keys[key]]}
 
 
+def scoped_choices(model):
+    """Whether the rows a dropdown of `model` may offer depend on who is asking.
+
+    Rows of a model with a data scope or a function permission (`visible_to`) differ per user;
+    lookup tables whose rows every user may pick (`CHOICES_FOR_ALL_USERS`: dictionaries, regions,
+    departments, colleagues) do not. Only the latter may share one cached list."""
+    return hasattr(model._default_manager.none(), "visible_to") and not getattr(model, "CHOICES_FOR_ALL_USERS", False)
+
+
+def large_choices(model):
+    """Whether `model` has too many rows to render as <option>s (`AUTOCOMPLETE = True`): forms
+    and filter bars then pick its rows through the autocomplete endpoint (core/views/autocomplete.py)."""
+    return bool(getattr(model, "AUTOCOMPLETE", False))
+
+
 def cache_model_choices(field, key, version=None):
     """Give a Model(Multiple)ChoiceField a static choice list, rebuilt when its model changes."""
     model = field.queryset.model
+    if scoped_choices(model) or large_choices(model):
+        # One list for every user would show alice bob's customers (the list is process-wide).
+        raise ValueError(f"{model._meta.label}: choices depend on the user or are too many to cache")
     watch(model)
     if version is None:
         version = model_versions([model])[model]

@@ -10,9 +10,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .choice_cache import cache_model_choices, model_versions
-from .numbers import INT64_MAX, INT64_MIN, column_range, field_range, out_of_range
-from .widgets import html_date_input, speed_up
+from .bounds import INT64_MAX, INT64_MIN, column_range, field_range, out_of_range
+from .choice_cache import cache_model_choices, model_versions, scoped_choices
+from .forms import restrict_choices
+from .widgets import AutocompleteSelect, html_date_input, speed_up
 
 _rendered_fields = {}  # (filterset class, language, values, choice versions) -> HTML
 
@@ -53,7 +54,8 @@ class BaseFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
 
-    # Filters whose choices depend on the requesting user: not cached across users.
+    # Filters whose choices depend on the requesting user: not cached across users. Filters on
+    # a scoped model (core.choice_cache.scoped_choices) are added by themselves (`scoped_fields`).
     per_user_choices: tuple = ()
 
     @classmethod
@@ -70,7 +72,10 @@ class BaseFilterSet(django_filters.FilterSet):
         fields = [
             (name, f)
             for name, f in self.form.fields.items()
-            if isinstance(f, ModelChoiceField) and name not in self.per_user_choices
+            if isinstance(f, ModelChoiceField)
+            and name not in self.per_user_choices
+            and name not in self.scoped_fields
+            and not isinstance(f.widget, AutocompleteSelect)  # never every row of a large table
         ]
         known = model_versions({f.queryset.model for _name, f in fields})
         prefix = f"{type(self).__module__}.{type(self).__name__}"
@@ -85,9 +90,15 @@ class BaseFilterSet(django_filters.FilterSet):
         The HTML depends only on the filter values, the language and the choice lists (their
         versions are in the key), and rendering a dozen widgets is a third of a list page's time.
         """
-        if not hasattr(self, "choice_versions") or self.per_user_choices:
-            return render_to_string("generic/_filter_fields.html", {"filterset": self})
         data = self.data if self.is_bound else {}
+        # A scoped filter's options (or its selected row) are the viewer's: no shared HTML. Only
+        # an empty autocomplete renders the same for everybody.
+        per_user = self.per_user_choices or any(
+            not isinstance(self.form.fields[name].widget, AutocompleteSelect) or (data and data.get(name))
+            for name in self.scoped_fields
+        )
+        if not hasattr(self, "choice_versions") or per_user:
+            return render_to_string("generic/_filter_fields.html", {"filterset": self})
         values = tuple((name, tuple(data.getlist(name)) if data else ()) for name in self.form.fields)
         key = (type(self), translation.get_language(), values, self.choice_versions)
         html = _rendered_fields.get(key)
@@ -107,8 +118,29 @@ class BaseFilterSet(django_filters.FilterSet):
             query |= Q(**{f"{f}__icontains": value})
         return queryset.filter(query)
 
+    def filter_queryset(self, queryset):
+        # A customer outside the viewer's scope (or none at all) filters to nothing, as an unknown
+        # id always did; a refused value of a scoped filter too: the other filters alone would list
+        # rows the person did not ask for.
+        cleaned = getattr(self.form, "cleaned_data", {})
+        if self.scoped_fields & set(self.form.errors) or any(
+            cleaned.get(name) is OUT_OF_SCOPE for name in self.scoped_fields
+        ):
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Dropdowns on scoped models offer (and accept) only the requesting user's rows; large
+        # models get the autocomplete (core.forms.restrict_choices). No request: no rows.
+        self.scoped_fields = {
+            name
+            for name, f in self.form.fields.items()
+            if isinstance(f, ModelChoiceField) and f.queryset is not None and scoped_choices(f.queryset.model)
+        }
+        restrict_choices(self.form.fields, getattr(self.request, "user", None))
+        for name in self.scoped_fields:
+            _no_rows_outside_scope(self.form.fields[name])
         for f in self.form.fields.values():
             widget = speed_up(f.widget)
             css = (
@@ -119,6 +151,35 @@ class BaseFilterSet(django_filters.FilterSet):
             widget.attrs.setdefault("class", css)
             html_date_input(widget)
         bound_numbers(self)
+
+
+# The cleaned value of a scoped filter given a well-formed id the viewer cannot see: no rows.
+OUT_OF_SCOPE = object()
+
+
+def _no_rows_outside_scope(field):
+    """A well-formed id outside the viewer's scope is a valid filter that matches nothing (as an id
+    of no row is): a field error there would tell the API client that the value is special."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return  # its ids are refused one by one with a field error
+    to_python = field.to_python
+    key = field.queryset.model._meta.pk if field.to_field_name is None else None
+    if key is None:
+        key = field.queryset.model._meta.get_field(field.to_field_name)
+
+    def scoped(value):
+        try:
+            return to_python(value)
+        except ValidationError as e:
+            if e.code != "invalid_choice":
+                raise
+            try:
+                key.to_python(value)
+            except ValidationError:
+                raise e from None  # not an id at all ("abc"): the field's own error
+            return OUT_OF_SCOPE
+
+    field.to_python = scoped
 
 
 def bound_numbers(filterset):

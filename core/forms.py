@@ -2,8 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .choice_cache import large_choices, scoped_choices
 from .files import prepare_form
-from .widgets import html_date_input, speed_up
+from .widgets import autocomplete, html_date_input, speed_up
 
 
 def keep_stored_precision(form):
@@ -20,15 +21,44 @@ def keep_stored_precision(form):
             form.cleaned_data[name] = stored
 
 
+class _KeptScope:
+    """A model-choice field that stays within its user's scope whatever queryset it is given
+    later: a form's __init__ that narrows a dropdown after restrict_choices (`contact` of the
+    chosen customer) offered and accepted the contacts of a customer outside the scope."""
+
+    def _set_queryset(self, queryset):
+        if queryset is not None and scoped_choices(queryset.model):
+            queryset = queryset.visible_to(self.scope_user, "view")
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+
+_kept_classes = {}
+
+
+def _keep_scope(field, user):
+    cls = type(field)
+    if not issubclass(cls, _KeptScope):
+        kept = _kept_classes.get(cls)
+        if kept is None:
+            kept = _kept_classes[cls] = type(cls.__name__, (_KeptScope, cls), {"__module__": cls.__module__})
+        field.__class__ = kept
+    field.scope_user = user
+    field.queryset = field.queryset  # through the setter: scoped now
+
+
 def restrict_choices(fields, user):
-    """Offer only rows the user may see in every model-choice dropdown (house rule 2)."""
+    """Offer only rows the user may see in every model-choice dropdown (house rule 2), now and
+    after any later change of the field's queryset; a large model's field (`AUTOCOMPLETE`)
+    gets the autocomplete widget instead of every row as an <option>."""
     for f in fields.values():
-        qs = getattr(f, "queryset", None)
-        if qs is not None and hasattr(qs, "visible_to") and user is not None:
-            model = qs.model
-            if getattr(model, "CHOICES_FOR_ALL_USERS", False):
-                continue
-            f.queryset = qs.visible_to(user, "view")
+        if not isinstance(f, forms.ModelChoiceField) or f.queryset is None:
+            continue
+        if scoped_choices(f.queryset.model):
+            _keep_scope(f, user)
+        if large_choices(f.queryset.model) and not isinstance(f, forms.ModelMultipleChoiceField):
+            autocomplete(f)
 
 
 class ScopedModelForm(forms.ModelForm):

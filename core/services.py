@@ -3,6 +3,7 @@
 Every function is atomic and writes its audit entry in the same transaction.
 """
 
+import contextlib
 import contextvars
 import functools
 
@@ -88,8 +89,41 @@ def lock_version(instance, version):
     instance.version = version + 1
 
 
+_owner_change = contextvars.ContextVar("crm_owner_change", default=False)
+
+
+@contextlib.contextmanager
+def changing_owner():
+    """The one door for an owned record's owner and department: transfer, claim, assign,
+    release. Inside it, object_update may change them."""
+    token = _owner_change.set(True)
+    try:
+        yield
+    finally:
+        _owner_change.reset(token)
+
+
+def _refuse_owner_change(instance, data):
+    """A form, serializer or import row carrying an owner would be an unchecked transfer (no
+    transfer permission, no history, department not derived): refused outside changing_owner()."""
+    from .models import OwnedModel
+
+    if _owner_change.get() or not isinstance(instance, OwnedModel):
+        return
+    errors = {}
+    for name in ("owner", "department"):
+        if name in data:
+            new = data[name]
+            new_id = getattr(new, "pk", new)
+            if new_id != getattr(instance, f"{name}_id"):
+                errors[name] = _("The owner and department change only through a transfer.")
+    if errors:
+        raise ValidationError(errors, code="owner_change")
+
+
 @transaction.atomic
 def object_update(*, actor, instance, data, version=None, audit_action="update"):
+    _refuse_owner_change(instance, data)
     before = snapshot(instance)
     m2m_before = {
         name: sorted(str(v) for v in getattr(instance, name).all())
@@ -130,6 +164,42 @@ def object_delete(*, actor, instance, version=None):
     lock_version(instance, version)
     _hard_delete(actor, instance, action="delete")
     return None
+
+
+@transaction.atomic
+def owner_transfer(*, actor, instance, new_owner, reason=""):
+    """Give an owned record to `new_owner`: the transfer permission within the actor's scope,
+    the department taken from the new owner, audited as "transfer", and `owner_changed` sent
+    (workspace notifies the new owner and moves the record's open to-dos)."""
+    from .signals import owner_changed
+
+    model = type(instance)
+    manager = getattr(model, "all_objects", model.objects)
+    if not manager.filter(pk=instance.pk).visible_to(actor, "transfer").exists():
+        raise ValidationError(_("You may not transfer this record."), code="permission")
+    if new_owner is None or not new_owner.is_active:
+        raise ValidationError({"owner": _("That user is deactivated.")})
+    if not str(reason or "").strip():
+        raise ValidationError({"reason": _("Give a reason for the transfer.")})
+    previous = instance.owner
+    if previous == new_owner:
+        return instance
+    with changing_owner():
+        object_update(
+            actor=actor,
+            instance=instance,
+            data={"owner": new_owner, "department": new_owner.department},
+        )
+    owner_changed.send(
+        sender=model,
+        instance=instance,
+        previous=previous,
+        new_owner=new_owner,
+        actor=actor,
+        reason=reason,
+        notify_new_owner=True,
+    )
+    return instance
 
 
 def _hard_delete(actor, instance, action="purge"):

@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from basedata.models import Region
+from core.bounds import parse_id
 from core.forms import ScopedModelForm
-from core.numbers import parse_id
 
 from .models import Contact, Customer, FollowUp, Tag
 

@@ -72,6 +72,8 @@ class Customer(BusinessModel, OwnedModel):
         SECOND = "second", _("Pending second review")
         RETURNED = "returned", _("Returned for changes")
 
+    AUTOCOMPLETE = True  # a million rows: dropdowns search (core/views/autocomplete.py), never list them all
+
     code = models.CharField(_("customer code"), max_length=40, editable=False)
     name = models.CharField(_("customer name"), max_length=50)
     short_name = models.CharField(_("short name"), max_length=30, blank=True)

@@ -216,3 +216,18 @@ def customer_timeline(customer, limit=50):
             cond |= Q(content_type=types[model], object_id__in=children[model._meta.model_name])
     entries = AuditEntry.objects.filter(cond).select_related("actor", "content_type")
     return list(entries.order_by("-created_at", "-id")[:limit])
+
+
+def reviewers_of(customer):
+    """Who reviews `customer` (PLAT-16): active holders of the review permission through a role
+    whose data scope reaches it — superusers only when no role holder does. Never its author."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    User = get_user_model()
+    permission = Permission.objects.filter(content_type__app_label="customers", codename="review_customer").first()
+    holders = list(User.objects.filter(is_active=True, roles__permissions=permission).distinct()) if permission else []
+    if not holders:
+        holders = list(User.objects.filter(is_active=True, is_superuser=True))
+    reach = Customer.all_objects.filter(pk=customer.pk)
+    return [u for u in holders if u.pk != customer.created_by_id and reach.visible_to(u, "view").exists()]

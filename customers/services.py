@@ -18,8 +18,9 @@ from core.audit import audit_log
 from core.search_tokens import make_tokens
 from core.sequences import allocate, format_code, usable_code_pattern
 from core.sequences import code_prefix as pattern_prefix
-from core.services import ModelService, leaves_scope, object_create, object_delete, object_update
-from workspace.services import notify, todo_create
+from core.services import ModelService, changing_owner, leaves_scope, object_create, object_delete, object_update
+from core.signals import owner_changed
+from workspace.services import notify, todo_create, todos_close_for
 
 from .models import ClaimLog, Contact, Customer, FollowUp, OwnerHistory
 from .selectors import duplicate_phrases
@@ -194,6 +195,8 @@ class CustomerService(ModelService):
         )
         if to_pool:
             leaves_scope(customer)  # created straight into the pool: nobody's, by design
+        if customer.review_status == Customer.Review.PENDING:
+            _ask_for_review(actor, customer)
         return customer
 
     @transaction.atomic
@@ -208,10 +211,13 @@ class CustomerService(ModelService):
             if matches and not (confirm_duplicate and actor.has_perm("customers.save_duplicate_customer")):
                 raise _duplicate_error(matches, actor)
             data["name_key"] = normalise_name(probe["name"])
-        if instance.review_status == Customer.Review.RETURNED and instance.created_by_id == actor.pk:
+        resubmitted = instance.review_status == Customer.Review.RETURNED and instance.created_by_id == actor.pk
+        if resubmitted:
             data["review_status"] = Customer.Review.PENDING  # resubmitted after changes
         customer = object_update(actor=actor, instance=instance, data=data, version=version)
         customer_reindex(customer)
+        if resubmitted:
+            _ask_for_review(actor, customer)
         return customer
 
     @transaction.atomic
@@ -236,9 +242,14 @@ customer_service = CustomerService()
 
 
 def _history(customer, action, from_owner, to_owner, actor, reason=""):
+    """Every change of hands is recorded here, and the customer's open to-dos follow it."""
     OwnerHistory.objects.create(
         customer=customer, action=action, from_owner=from_owner, to_owner=to_owner, actor=actor, reason=reason[:200]
     )
+    if action != OwnerHistory.Action.CREATE:
+        owner_changed.send(
+            sender=Customer, instance=customer, previous=from_owner, new_owner=to_owner, actor=actor, reason=reason
+        )
 
 
 @transaction.atomic
@@ -411,7 +422,8 @@ def customers_transfer(*, actor, customers, new_owner, reason):
         data = {"owner": new_owner, "department": new_owner.department}
         if customer.in_pool:  # seen by an all-records user: leaves the pool like an assignment
             data.update(in_pool=False, pool_entered_at=None, pool_reason="", claimed_at=timezone.now())
-        object_update(actor=actor, instance=customer, data=data)
+        with changing_owner():
+            object_update(actor=actor, instance=customer, data=data)
         _history(customer, OwnerHistory.Action.TRANSFER, previous, new_owner, actor, reason)
         if previous is not None:
             notify(
@@ -486,6 +498,24 @@ def customer_merge(*, actor, keep, remove):
 
 
 @transaction.atomic
+def _ask_for_review(actor, customer):
+    """A record waiting for review reaches its reviewers: a notification and a to-do each."""
+    from .selectors import reviewers_of
+
+    reviewers = [u for u in reviewers_of(customer) if u != actor]
+    title = _("Review customer %(name)s") % {"name": customer.name}
+    for reviewer in reviewers:
+        todo_create(
+            actor=actor,
+            owner=reviewer,
+            title=title,
+            note=customer.get_review_status_display(),
+            due_at=timezone.now() + timedelta(days=1),
+            target=customer,
+        )  # todo_create notifies the reviewer
+    return reviewers
+
+
 def customer_review(*, actor, customer, approve, comment=""):
     """First review, optional second review, or return to the author with a comment."""
     status = customer.review_status
@@ -503,6 +533,16 @@ def customer_review(*, actor, customer, approve, comment=""):
     )
     customer.refresh_from_db()
     audit_log(actor=actor, action="update", obj=customer, changes={"review_status": [status, new]}, message=comment)
+    from .selectors import reviewers_of
+
+    todos_close_for(
+        actor=actor,
+        target=customer,
+        note=_("Reviewed by %(user)s: %(status)s") % {"user": actor, "status": customer.get_review_status_display()},
+        owners=[*reviewers_of(customer), actor],
+    )
+    if new == Customer.Review.SECOND:
+        _ask_for_review(actor, customer)
     if customer.created_by and customer.created_by != actor:
         notify(
             recipients=[customer.created_by],

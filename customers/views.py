@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from core.numbers import parse_id
+from core.bounds import parse_id
 from core.paginator import CappedPaginator
 from core.registry import get_config
 

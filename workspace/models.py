@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -87,7 +88,13 @@ class Todo(LinkedRecord, TimeStampedModel, VersionedModel):
         verbose_name_plural = _("to-dos")
         ordering = ["done_at", "due_at"]
         default_permissions = ()
-        indexes = [models.Index(fields=["owner", "done_at", "due_at"], name="todo_owner_due_idx")]
+        indexes = [
+            models.Index(fields=["owner", "done_at", "due_at"], name="todo_owner_due_idx"),
+            # Open to-dos of a record, read whenever it changes hands (todos_follow_record).
+            models.Index(
+                fields=["target_type", "target_id"], name="todo_open_target_idx", condition=Q(done_at__isnull=True)
+            ),
+        ]
 
     def __str__(self):
         return self.title

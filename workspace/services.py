@@ -189,3 +189,76 @@ def raise_due_reminders(now=None):
                 channels=("in_app", "email", "sms"),
             )
     return sent
+
+
+def open_todos_for(target):
+    from django.contrib.contenttypes.models import ContentType
+
+    return Todo.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk), done_at__isnull=True
+    )
+
+
+def _can_open(user, target):
+    model = type(target)
+    manager = getattr(model, "all_objects", model.objects)
+    return manager.filter(pk=target.pk).visible_to(user, "view").exists()
+
+
+@transaction.atomic
+def todos_follow_record(*, actor, target, new_owner=None):
+    """After `target` changed hands (transfer, claim, assign, release to the pool): an open to-do
+    whose holder can no longer open the record moves to `new_owner` (when they can), or is closed
+    with a note. No to-do ever leads its holder to a 404. Returns (moved, closed)."""
+    moved = closed = 0
+    for todo in open_todos_for(target).select_related("owner"):
+        if _can_open(todo.owner, target):
+            continue
+        previous = todo.owner
+        if new_owner is not None and new_owner.is_active and _can_open(new_owner, target):
+            todo.owner = new_owner
+            todo.note = (todo.note + "\n" if todo.note else "") + _("Moved from %(user)s with the record.") % {
+                "user": previous
+            }
+            todo.version += 1  # a form opened before the move is now stale
+            todo.save(update_fields=["owner", "note", "updated_at", "version"])
+            audit_log(actor=actor, action="update", obj=todo, changes={"owner": [str(previous), str(new_owner)]})
+            notify(
+                recipients=[new_owner],
+                title=_("New to-do: %(title)s") % {"title": todo.title},
+                target=todo,
+                actor=actor,
+            )
+            moved += 1
+        else:
+            todo.done_at = timezone.now()
+            todo.note = (todo.note + "\n" if todo.note else "") + _("Closed: the record is no longer yours.")
+            todo.version += 1
+            todo.save(update_fields=["done_at", "note", "updated_at", "version"])
+            audit_log(
+                actor=actor,
+                action="update",
+                obj=todo,
+                changes={"done_at": [None, todo.done_at.isoformat()]},
+                message=str(target),
+            )
+            closed += 1
+    return moved, closed
+
+
+@transaction.atomic
+def todos_close_for(*, actor, target, note, owners=None):
+    """Close the open to-dos about `target` (of `owners`, when given): a review that has been
+    decided. Returns the count."""
+    count = 0
+    todos = open_todos_for(target)
+    if owners is not None:
+        todos = todos.filter(owner__in=owners)
+    for todo in todos:
+        todo.done_at = timezone.now()
+        todo.note = (todo.note + "\n" if todo.note else "") + note
+        todo.version += 1
+        todo.save(update_fields=["done_at", "note", "updated_at", "version"])
+        audit_log(actor=actor, action="update", obj=todo, changes={"done_at": [None, todo.done_at.isoformat()]})
+        count += 1
+    return count

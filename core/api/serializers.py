@@ -1,9 +1,11 @@
+from django.db import models
 from rest_framework import serializers
 from rest_framework.validators import UniqueTogetherValidator
 
+from ..bounds import INT64_MAX, column_range, out_of_range
+from ..choice_cache import scoped_choices
 from ..files import is_attachment_field, validate_attachment
 from ..forms import restrict_choices
-from ..numbers import INT64_MAX, column_range, out_of_range
 from .files import AttachmentField
 
 
@@ -36,6 +38,26 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 
+    def get_queryset(self):
+        # Only rows the caller may view, whatever queryset the field was given and wherever it
+        # sits (a nested serializer too): an id outside the scope is "does not exist", a 400.
+        queryset = super().get_queryset()
+        if queryset is not None and scoped_choices(queryset.model):
+            request = self.context.get("request")
+            queryset = queryset.visible_to(getattr(request, "user", None), "view")
+        return queryset
+
+
+class CrmDateTimeField(serializers.DateTimeField):
+    """DRF's own check of a naive value converts it to UTC and raised OverflowError for the first
+    hours of year 1 in a zone east of UTC (a 500): "out of range" like an aware one."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+
 
 class CrmModelSerializer(serializers.ModelSerializer):
     """Base serializer: related-object choices limited to what the caller may see. `version` is
@@ -43,6 +65,10 @@ class CrmModelSerializer(serializers.ModelSerializer):
     update without it applies to the current version, like a plain PATCH)."""
 
     serializer_related_field = IdRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: CrmDateTimeField,
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,12 +77,8 @@ class CrmModelSerializer(serializers.ModelSerializer):
             for f in self.fields.values():
                 target = getattr(f, "child_relation", f)
                 qs = getattr(target, "queryset", None)
-                if (
-                    qs is not None
-                    and hasattr(qs, "visible_to")
-                    and not getattr(qs.model, "CHOICES_FOR_ALL_USERS", False)
-                ):
-                    target.queryset = qs.visible_to(request.user, "view")
+                if qs is not None and scoped_choices(qs.model) and not isinstance(target, IdRelatedField):
+                    target.queryset = qs.visible_to(request.user, "view")  # IdRelatedField scopes itself
         if "version" in self.fields:
             self.fields["version"] = serializers.IntegerField(
                 required=False, help_text="Version read; send it back on update."

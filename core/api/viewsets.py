@@ -39,6 +39,13 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
             for name, method in file_actions(model).items():
                 if not hasattr(cls, name):
                     setattr(cls, name, method)
+            from ..models import OwnedModel
+
+            if issubclass(model, OwnedModel) and not hasattr(cls, "transfer"):
+                from .transfer import transfer_action
+
+                cls.transfer = transfer_action(model)
+                cls.extra_action_perms = {**cls.extra_action_perms, "transfer": "transfer"}
 
     def perm_action(self):
         return self.extra_action_perms.get(self.action) or ACTION_PERMS.get(self.action, "view")

@@ -7,7 +7,7 @@ to reach a query or the JSON parser and raise OverflowError / ValueError / Recur
 import pytest
 
 from core.api.parsers import MAX_DEPTH, nesting_depth
-from core.numbers import INT64_MAX, as_int, field_range, out_of_range, parse_id
+from core.bounds import INT64_MAX, as_int, field_range, out_of_range, parse_id
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +177,30 @@ def test_nul_in_the_query_string_is_refused(api, web, url):
     response = client.get(url)
     assert response.status_code == 400
     assert "NUL character" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00", "0001-01-01T07:59", "0001-01-01T00:00:00+08:00"])
+def test_a_datetime_utc_cannot_hold_is_a_field_error(alice, api, web, value):
+    """Local 0001-01-01 00:00 (UTC+8) is year 0 in UTC, where the database stores it."""
+    from customers.models import FollowUp
+    from customers.tests.factories import make_customer
+
+    customer = make_customer(alice)
+    client = api("alice")
+    client.raise_request_exception = False
+    response = client.post(
+        "/api/v1/followups/", {"customer": customer.pk, "summary": "x", "happened_at": value}, format="json"
+    )
+    assert errors(response)["happened_at"] == ["Datetime value out of range."]
+    client = web("alice")
+    client.raise_request_exception = False
+    response = client.post(
+        "/customers/followups/add/", {"customer": customer.pk, "summary": "x", "happened_at": value[:16]}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["happened_at"]
+    response = client.post(
+        "/customers/followups/add/",
+        {"customer": customer.pk, "summary": "x", "happened_at": "2026-01-05T10:00", "next_followup_at": value[:16]},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["next_followup_at"]
+    assert not FollowUp.objects.exists()

@@ -17,11 +17,11 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from ..audit import audit_log, audit_model
+from ..bounds import parse_id
 from ..exporting import export_response
 from ..files import file_link, is_attachment_field
 from ..forms import ImportUploadForm, SavedViewForm, apply_validation_error
 from ..models import ImportJob, SavedView
-from ..numbers import parse_id
 from ..paginator import CappedPaginator
 from ..related import attach_related
 

@@ -32,6 +32,8 @@ def seen_by(api, web, username, customer, contact, followup):
 
     def api_ids(url, **params):
         response = client.get(url, params)
+        if response.status_code == 400 and "customer" in params:
+            return set()  # a filter value outside the viewer's scope is refused, not answered
         assert response.status_code == 200, url
         return {row["id"] for row in response.json()["results"]}
 

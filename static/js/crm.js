@@ -140,3 +140,177 @@
   document.addEventListener("DOMContentLoaded", function () { renderCharts(); });
   document.addEventListener("htmx:afterSwap", function (e) { renderCharts(e.target); });
 })();
+
+// Autocomplete for foreign keys to large models (core/widgets.py AutocompleteSelect):
+// <div data-autocomplete="url"> holds a hidden <select data-autocomplete-value> (what the form
+// submits), a search box <input data-autocomplete-input> and an empty listbox. Typing asks the
+// scoped endpoint for at most 20 rows; picking one puts it in the select and fires "change" on
+// it (a filter bar then filters). The box's own input/change events stop here: a filter form
+// listening for "input changed" must not reload the list on every keystroke.
+(function () {
+  "use strict";
+
+  var DELAY = 200;
+
+  function parts(el) {
+    var box = el.closest("[data-autocomplete]");
+    if (!box) { return null; }
+    return {
+      box: box,
+      select: box.querySelector("[data-autocomplete-value]"),
+      input: box.querySelector("[data-autocomplete-input]"),
+      menu: box.querySelector("[role=listbox]")
+    };
+  }
+
+  function selectedLabel(p) {
+    var option = p.select.selectedOptions[0];
+    return option && option.value ? option.textContent : "";
+  }
+
+  function close(p) {
+    p.menu.classList.remove("show");
+    p.menu.replaceChildren();
+    p.input.setAttribute("aria-expanded", "false");
+    p.input.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(p, id, text) {
+    var changed = p.select.value !== String(id);
+    Array.prototype.slice.call(p.select.options).forEach(function (option) {
+      if (option.value) { option.remove(); }
+    });
+    if (id !== "") { p.select.add(new Option(text, String(id), true, true)); }
+    p.select.value = String(id);
+    p.input.value = text;
+    close(p);
+    if (changed) { p.select.dispatchEvent(new Event("change", { bubbles: true })); }
+  }
+
+  function message(p, text) {
+    var item = document.createElement("span");
+    item.className = "dropdown-item-text text-secondary small";
+    item.textContent = text;
+    p.menu.replaceChildren(item);
+    p.menu.classList.add("show");
+    p.input.setAttribute("aria-expanded", "true");
+  }
+
+  function show(p, results) {
+    if (!results.length) { message(p, p.box.getAttribute("data-autocomplete-empty") || "—"); return; }
+    var items = results.map(function (row, i) {
+      var item = document.createElement("button");
+      item.type = "button";
+      item.className = "dropdown-item";
+      item.id = p.menu.id + "_" + i;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", "false");
+      item.setAttribute("data-autocomplete-id", String(row.id));
+      item.textContent = row.text;
+      return item;
+    });
+    p.menu.replaceChildren.apply(p.menu, items);
+    p.menu.classList.add("show");
+    p.input.setAttribute("aria-expanded", "true");
+  }
+
+  function search(p) {
+    var query = p.input.value.trim();
+    var min = parseInt(p.box.getAttribute("data-autocomplete-min") || "1", 10);
+    if (p.box.crmAbort) { p.box.crmAbort.abort(); }
+    if (query.length < min) { close(p); return; }
+    var abort = new AbortController();
+    p.box.crmAbort = abort;
+    var url = p.box.getAttribute("data-autocomplete");
+    fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query), {
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+      signal: abort.signal
+    })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
+      .then(function (data) {
+        if (p.box.crmAbort === abort && document.activeElement === p.input) { show(p, data.results || []); }
+      })
+      .catch(function (err) {
+        if (err.name !== "AbortError") {
+          close(p);
+          if (window.console) { window.console.warn("autocomplete", url, err); }
+        }
+      });
+  }
+
+  function active(p) { return p.menu.querySelector(".dropdown-item.active"); }
+
+  function move(p, step) {
+    var items = Array.prototype.slice.call(p.menu.querySelectorAll("[data-autocomplete-id]"));
+    if (!items.length) { return; }
+    var current = items.indexOf(active(p));
+    var next = items[(current + step + items.length) % items.length];
+    items.forEach(function (item) {
+      item.classList.toggle("active", item === next);
+      item.setAttribute("aria-selected", item === next ? "true" : "false");
+    });
+    p.input.setAttribute("aria-activedescendant", next.id);
+    next.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("input", function (e) {
+    if (!e.target.matches || !e.target.matches("[data-autocomplete-input]")) { return; }
+    e.stopPropagation();
+    var p = parts(e.target);
+    if (!p) { return; }
+    if (!p.input.value.trim()) {
+      choose(p, "", "");  // an emptied box clears the choice
+      return;
+    }
+    window.clearTimeout(p.box.crmTimer);
+    p.box.crmTimer = window.setTimeout(function () { search(p); }, DELAY);
+  }, true);
+
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-autocomplete-input]")) { e.stopPropagation(); }
+  }, true);
+
+  document.addEventListener("keydown", function (e) {
+    if (!e.target.matches || !e.target.matches("[data-autocomplete-input]")) { return; }
+    var p = parts(e.target);
+    if (!p) { return; }
+    var open = p.menu.classList.contains("show");
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      if (open) { move(p, e.key === "ArrowDown" ? 1 : -1); } else { search(p); }
+    } else if (e.key === "Enter" && open) {
+      var item = active(p) || p.menu.querySelector("[data-autocomplete-id]");
+      e.preventDefault();  // never submit the form while the list is open
+      if (item) { choose(p, item.getAttribute("data-autocomplete-id"), item.textContent); }
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault();
+      p.input.value = selectedLabel(p);
+      close(p);
+    }
+  }, true);
+
+  // mousedown: keep the focus in the box (a blur first would close the list under the click).
+  document.addEventListener("mousedown", function (e) {
+    if (e.target.closest && e.target.closest("[data-autocomplete] [role=listbox]")) { e.preventDefault(); }
+  });
+  document.addEventListener("click", function (e) {
+    var item = e.target.closest && e.target.closest("[data-autocomplete-id]");
+    var p = item && parts(item);
+    if (p) { choose(p, item.getAttribute("data-autocomplete-id"), item.textContent); }
+  });
+
+  // Leaving the box: typed text that was not picked gives way to the current choice again.
+  document.addEventListener("focusout", function (e) {
+    if (!e.target.matches || !e.target.matches("[data-autocomplete-input]")) { return; }
+    var p = parts(e.target);
+    if (!p || (e.relatedTarget && p.box.contains(e.relatedTarget))) { return; }
+    window.clearTimeout(p.box.crmTimer);
+    if (p.box.crmAbort) { p.box.crmAbort.abort(); }
+    if (p.input.value.trim()) { p.input.value = selectedLabel(p); }
+    close(p);
+  });
+})();

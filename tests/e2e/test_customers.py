@@ -76,7 +76,9 @@ def test_create_customer_with_contact_and_live_duplicate_warning(
     page.locator("#id_name").press_sequentially("北京龙虎科技（有限公司）")
     expect(warning).to_be_visible(timeout=TIMEOUT)
     expect(warning).to_contain_text("可能重复的客户")
-    expect(warning).to_contain_text("“北京龙虎科技有限公司”已存在")
+    # Outside her scope: that it exists and whose it is (CUS-15), never its name or code.
+    expect(warning).to_contain_text(f"{bob.name}（华东销售部）负责的客户")
+    expect(warning).not_to_contain_text("北京龙虎科技有限公司")
     expect(warning).to_contain_text(bob.name)  # who owns it, not a link to a record she may not open
     expect(warning.locator("a")).to_have_count(0)
     screenshot("customer-duplicate-warning-zh")
@@ -86,7 +88,7 @@ def test_create_customer_with_contact_and_live_duplicate_warning(
     page.click("#save")
     error = page.locator('[data-field-error="name"]')
     expect(error).to_contain_text("已存在名称、电话或邮箱相同的客户", timeout=TIMEOUT)
-    expect(error).to_contain_text(existing.code)
+    expect(error).not_to_contain_text(existing.code)
     assert Customer.objects.count() == 1
 
     # Another spelling (ideographic space), then a different company: the warning follows the name.

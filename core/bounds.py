@@ -1,14 +1,18 @@
-"""Whole numbers from the outside world (query strings, JSON bodies, URLs) checked against what a
+"""Values from the outside world (query strings, JSON bodies, URLs, forms) checked against what a
 database column can hold, before they reach a query.
 
 SQLite stores 64-bit integers and PostgreSQL's bigint is the same size; a larger value reaching a
 query raised OverflowError (SQLite) or DataError (PostgreSQL) — a 500 for `?city=99…9`. Django
 turns an out-of-range `pk=` into "no row" by itself, but not a foreign key (`city_id=`) or an
 `__in` list, so every id and number is checked here first and refused with a field error.
+Date-times are stored in UTC: 0001-01-01 00:00 in Beijing is year 0 there (OverflowError).
 """
 
-from django.core.exceptions import FieldDoesNotExist
+import datetime
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -76,3 +80,24 @@ def parse_id(value):
     a query string, e.g. the region cascade of a filter bar)."""
     number = as_int(value)
     return number if number is not None and 0 < number <= INT64_MAX else None
+
+
+def validate_datetime_range(value):
+    """A date-time that UTC can express (the database stores UTC): refused as a field error."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(_("Datetime value out of range."), code="overflow") from None
+
+
+def bound_datetime_fields(models_):
+    """Give every DateTimeField of `models_` the range check: forms (through the model's
+    full_clean), API serializers (which copy model validators) and services alike.
+
+    Set on the field's computed `validators` (a cached_property), not its `_validators`: those
+    are part of the field's deconstruction, and every DateTimeField would need a migration."""
+    for model in models_:
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateTimeField) and validate_datetime_range not in field.validators:
+                field.__dict__["validators"] = [*field.validators, validate_datetime_range]
