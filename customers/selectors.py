@@ -7,12 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Contact, Customer, FollowUp
+from .permissions import require
 
 
 def pool_queryset(user):
     """Customers in the public pool; anyone who may claim or assign may browse them."""
-    if not (user.has_perm("customers.claim_customer") or user.has_perm("customers.assign_customer")):
-        return Customer.objects.none()
+    require(user, "pool")
     return Customer.objects.filter(in_pool=True).select_related("level", "industry", "province", "city")
 
 

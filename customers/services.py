@@ -22,6 +22,7 @@ from core.services import ModelService, changing_owner, leaves_scope, object_cre
 from core.signals import owner_changed
 from workspace.services import notify, todo_create, todos_close_for
 
+from . import permissions
 from .models import ClaimLog, Contact, Customer, FollowUp, OwnerHistory
 from .selectors import duplicate_phrases
 
@@ -321,6 +322,7 @@ def _check_owner_cap(owner, *, actor):
 def customer_claim(*, actor, customer):
     """Take a customer from the pool. Only one of two simultaneous claims wins; the owner cap
     and the daily quota hold however many claims of one user run at once."""
+    permissions.require(actor, "claim")
     lock_owner(actor)
     _check_owner_cap(actor, actor=actor)
     today = timezone.localdate()
@@ -356,6 +358,7 @@ def customer_claim(*, actor, customer):
 @transaction.atomic
 def customer_assign(*, actor, customer, owner, reason=""):
     """A manager hands a pool customer to someone, within that person's owner cap."""
+    permissions.require(actor, "assign")
     if not owner.is_active:
         raise ValidationError({"owner": _("That user is deactivated.")})
     lock_owner(owner)  # the same lock as the owner's own claims: the cap counts both
@@ -459,6 +462,7 @@ def customers_tag(*, actor, customers, tags, remove=False):
 @transaction.atomic
 def customer_merge(*, actor, keep, remove):
     """Move everything of `remove` onto `keep`, then delete `remove` (to the recycle bin)."""
+    permissions.require(actor, "merge")
     if keep.pk == remove.pk:
         raise ValidationError(_("Choose two different customers."))
     keep_has_primary = Contact.objects.filter(customer=keep, is_primary=True).exists()
@@ -518,6 +522,7 @@ def _ask_for_review(actor, customer):
 
 def customer_review(*, actor, customer, approve, comment=""):
     """First review, optional second review, or return to the author with a comment."""
+    permissions.require(actor, "review")
     status = customer.review_status
     if status not in (Customer.Review.PENDING, Customer.Review.SECOND):
         raise ValidationError(_("This customer is not waiting for review."))

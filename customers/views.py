@@ -20,7 +20,7 @@ from core.bounds import parse_id
 from core.paginator import CappedPaginator
 from core.registry import get_config
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .filtersets import CustomerFilterSet
 from .forms import AssignForm, MergeForm, ReasonForm, ReviewForm, TagForm, TransferForm
 from .models import Customer
@@ -48,8 +48,6 @@ POOL_FILTERS = ("q", "level", "industry", "province", "source")
 
 @login_required
 def pool(request):
-    if not (request.user.has_perm("customers.claim_customer") or request.user.has_perm("customers.assign_customer")):
-        raise PermissionDenied
     filterset = CustomerFilterSet(request.GET or None, queryset=selectors.pool_queryset(request.user), request=request)
     qs = filterset.qs if filterset.is_bound else filterset.queryset
     table = PoolTable(qs.order_by("-pool_entered_at", "-id"))
@@ -79,8 +77,6 @@ def pool(request):
 @login_required
 @require_POST
 def claim(request, pk):
-    if not request.user.has_perm("customers.claim_customer"):
-        raise PermissionDenied
     customer = get_object_or_404(selectors.pool_queryset(request.user), pk=pk)
     try:
         services.customer_claim(actor=request.user, customer=customer)
@@ -96,9 +92,9 @@ def claim(request, pk):
 def pool_batch(request):
     """Claim or assign the customers checked on the pool page, all or none."""
     action = request.POST.get("action")
-    perm = {"claim": "customers.claim_customer", "assign": "customers.assign_customer"}.get(action)
-    if perm is None or not request.user.has_perm(perm):
+    if action not in ("claim", "assign"):
         raise PermissionDenied
+    permissions.require(request.user, action)
     back = _next(request, reverse("customers:pool"))
     ids = [pk for pk in map(parse_id, request.POST.getlist("pk")) if pk]
     customers = list(selectors.pool_queryset(request.user).filter(pk__in=ids).order_by("pk"))
@@ -134,8 +130,7 @@ def pool_batch(request):
 @login_required
 @require_POST
 def assign(request, pk):
-    if not request.user.has_perm("customers.assign_customer"):
-        raise PermissionDenied
+    permissions.require(request.user, "assign")  # before the form is read
     customer = get_object_or_404(selectors.pool_queryset(request.user), pk=pk)
     form = AssignForm(request.POST)
     if form.is_valid():
@@ -218,8 +213,7 @@ def bulk_action(request, action):
 
 @login_required
 def merge(request, pk):
-    if not request.user.has_perm("customers.merge_customer"):
-        raise PermissionDenied
+    permissions.require(request.user, "merge")  # before the form is shown
     keep = get_object_or_404(Customer.objects.visible_to(request.user, "change"), pk=pk)
     form = MergeForm(request.POST or None, user=request.user, exclude=keep.pk)
     if request.method == "POST" and form.is_valid():
@@ -240,8 +234,7 @@ def merge(request, pk):
 
 @login_required
 def review(request, pk):
-    if not request.user.has_perm("customers.review_customer"):
-        raise PermissionDenied
+    permissions.require(request.user, "review")  # before the form is shown
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from core.api.viewsets import ScopedModelViewSet
 from core.registry import get_config
 
+from .. import permissions as workflow
 from .. import selectors, services
 from ..models import Customer, Tag
 from .serializers import (
@@ -43,10 +44,10 @@ class CustomerViewSet(ScopedModelViewSet):
         "release": "release",
         "transfer": "transfer",
         "tag": "change",
-        "merge": "change",
+        "merge": "merge",
         "owner_history": "view",
         "duplicates": "view",
-        "review": "view",
+        "review": "review",
         "export": "export",
         "import_upload": "import",
         "import_job": "import",
@@ -72,10 +73,6 @@ class CustomerViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
     def pool(self, request):
         """Customers in the public pool (phone/email masked)."""
-        if not (
-            request.user.has_perm("customers.claim_customer") or request.user.has_perm("customers.assign_customer")
-        ):
-            raise PermissionDenied()
         qs = self.filter_queryset(selectors.pool_queryset(request.user)).order_by("-pool_entered_at", "-id")
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(PoolCustomerSerializer(page, many=True).data)
@@ -83,16 +80,13 @@ class CustomerViewSet(ScopedModelViewSet):
     @extend_schema(request=None, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def claim(self, request, pk=None):
-        if not request.user.has_perm("customers.claim_customer"):
-            raise PermissionDenied()
         customer = services.customer_claim(actor=request.user, customer=self._pool_object(pk))
         return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
 
     @extend_schema(request=AssignSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def assign(self, request, pk=None):
-        if not request.user.has_perm("customers.assign_customer"):
-            raise PermissionDenied()
+        workflow.require(request.user, "assign")  # before the body is read
         data = AssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         owner = get_user_model().objects.filter(pk=data.validated_data["owner"]).first()
@@ -147,8 +141,6 @@ class CustomerViewSet(ScopedModelViewSet):
     @extend_schema(request=MergeSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        if not request.user.has_perm("customers.merge_customer"):
-            raise PermissionDenied()
         data = MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         keep = self.get_object()
@@ -159,8 +151,6 @@ class CustomerViewSet(ScopedModelViewSet):
     @extend_schema(request=ReviewSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        if not request.user.has_perm("customers.review_customer"):
-            raise PermissionDenied()
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = services.customer_review(actor=request.user, customer=self.get_object(), **data.validated_data)

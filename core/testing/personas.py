@@ -1,0 +1,392 @@
+"""Generic persona suite (issue 11 item 6), in the spirit of NetBox's ViewTestCases: every registered
+model × persona × action, each outcome derived from the persona's function permission and the
+record's data scope rather than written down by hand.
+
+    no function permission      → 403 and nothing changed (the generic views and the API check the
+                                  permission before they look the record up: a 403 reveals nothing)
+    record outside the scope    → 404 and nothing changed
+    method the model offers not → 405 (API) and nothing changed
+    otherwise                   → success; writes are rolled back after each cell
+
+Every write cell runs inside a savepoint that is rolled back, so each persona meets the same rows.
+A model whose API has a generic `transfer` action (core/api/transfer.py) gets a transfer cell.
+"""
+
+import io
+from dataclasses import dataclass, field
+
+from django.core.management import call_command
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
+from django.test import Client
+from django.urls import NoReverseMatch, resolve, reverse
+from rest_framework.test import APIClient, APIRequestFactory
+
+from core.audit import snapshot
+from core.models import OwnedModel
+
+from .fixtures import PERSONAS
+from .forms import form_data
+
+MARK = "改"  # appended to one free-text field by every edit, so that a leaked write shows
+
+
+def seed(customers=6):
+    call_command("seed_demo", customers=customers, stdout=io.StringIO())
+
+
+def clear_process_caches():
+    """The shared cache and the per-process copies: a rolled-back write must not leave its rows in them."""
+    from django.core.cache import cache
+
+    from basedata.parameters import _local as parameters
+    from core.paginator import _estimates
+    from core.related import _kept
+
+    cache.clear()
+    _estimates.clear()
+    parameters.clear()
+    _kept.clear()
+
+
+def _owner_path(model):
+    """`owner` for an owned model, `<fk>__owner` for a child of one (Contact → customer), else None."""
+    if issubclass(model, OwnedModel):
+        return "owner"
+    for f in model._meta.concrete_fields:
+        if f.many_to_one and f.related_model is not None and issubclass(f.related_model, OwnedModel):
+            return f"{f.name}__owner"
+    return None
+
+
+def pick_target(config, org):
+    """One live row per model: alice's (or a child of alice's) where the model is owned, alice
+    herself for the user model, else the first row."""
+    qs = config.base_queryset().order_by("pk")
+    path = _owner_path(config.model)
+    if path is not None:
+        return qs.filter(**{path: org["alice"]}).first() or qs.first()
+    if config.model is type(org["alice"]):
+        return qs.filter(pk=org["alice"].pk).first()
+    return qs.first()
+
+
+def reload(obj):
+    return type(obj)._base_manager.filter(pk=obj.pk).first()
+
+
+def state(obj):
+    fresh = reload(obj)
+    return None if fresh is None else snapshot(fresh)
+
+
+def _gone(config, obj):
+    fresh = reload(obj)
+    return fresh is None or (config.soft_delete and fresh.deleted_at is not None)
+
+
+def free_text_field(model, names):
+    """The first of `names` that is plain text (no choices, no validators but its length): an edit
+    appends MARK to it, so a write that leaked through shows in the row."""
+    for name in names:
+        try:
+            f = model._meta.get_field(name)
+        except Exception:
+            continue
+        if not isinstance(f, models.CharField | models.TextField) or f.choices or f.unique:
+            continue
+        if any(not isinstance(v, MaxLengthValidator) for v in f.validators):
+            continue
+        return f
+    return None
+
+
+@dataclass
+class Cell:
+    model: str
+    persona: str
+    action: str
+    expected: object  # 403 / 404 / 405 or "ok"
+    status: int | None = None
+    problem: str = ""
+
+    def __str__(self):
+        return f"{self.model} × {self.persona} × {self.action}: expected {self.expected}, got {self.status} {self.problem}"
+
+
+@dataclass
+class PersonaWalk:
+    """All cells of one registered model: `run()` returns them, failed ones with a `problem`."""
+
+    config: object
+    org: dict
+    cells: list = field(default_factory=list)
+
+    def __post_init__(self):
+        c = self.config
+        self.target = pick_target(c, self.org)
+        self.basename = c.label.replace(".", "-")
+        self.web = {}
+        self.api = {}
+        for name in PERSONAS:
+            self.web[name] = Client()
+            self.web[name].force_login(self.org[name])
+            self.api[name] = APIClient()
+            self.api[name].force_authenticate(self.org[name])
+        self.text_field = free_text_field(c.model, c.form_fields)
+
+    # --- expectations ----------------------------------------------------------------------
+    def expected(self, persona, action, *, scoped=True, also=()):
+        user = self.org[persona]
+        for a in (action, *also):
+            if not user.has_perm(self.config.perm(a)):
+                return 403
+        if scoped and not self.config.queryset(user, action).filter(pk=self.target.pk).exists():
+            return 404
+        return "ok"
+
+    def record(self, persona, action, expected, status, problem=""):
+        self.cells.append(Cell(self.config.label, persona, action, expected, status, problem))
+
+    def check(self, persona, action, expected, response, ok, *, before=None, after_ok=None):
+        """`ok`: success statuses; `before`: the target's state, which a refusal must leave as it was;
+        `after_ok()`: a problem string ("" when fine) once the permitted request succeeded."""
+        status = response.status_code
+        problem = ""
+        if expected == "ok":
+            if status not in ok:
+                problem = _why(response)
+            elif after_ok is not None:
+                problem = after_ok()
+        else:
+            if status != expected:
+                problem = "(refusal expected)"
+            if before is not None and state(self.target) != before:
+                problem += " ROW CHANGED"
+        self.record(persona, action, expected, status, problem.strip())
+
+    # --- running ---------------------------------------------------------------------------
+    def run(self):
+        if self.target is None:
+            self.record("-", "pick", "a row", None, "seed_demo has no row of this model")
+            return self.cells
+        for persona in PERSONAS:
+            for step in self.steps():
+                with _rolled_back():
+                    step(persona)
+        return self.cells
+
+    def steps(self):
+        c = self.config
+        steps = [self.web_list, self.web_detail, self.web_export, self.api_list, self.api_retrieve]
+        if c.url("edit", pk=self.target.pk):
+            steps += [self.web_edit_get, self.web_edit_post]
+        if c.url("delete", pk=self.target.pk):
+            steps.append(self.web_delete)
+        if c.url("import"):
+            steps.append(self.web_import)
+        steps += [self.api_create, self.api_update, self.api_delete]
+        if self.api_url("transfer"):
+            steps.append(self.api_transfer)
+        return steps
+
+    # --- web -------------------------------------------------------------------------------
+    def web_list(self, persona):
+        response = self.web[persona].get(self.config.url("list"))
+        self.check(persona, "web list", self.expected(persona, "view", scoped=False), response, {200})
+
+    def web_detail(self, persona):
+        response = self.web[persona].get(self.config.url(pk=self.target.pk))
+        self.check(persona, "web detail", self.expected(persona, "view"), response, {200})
+
+    def web_export(self, persona):
+        response = self.web[persona].get(self.config.url("export"), {"format": "csv"})
+        if response.streaming:  # errors while streaming surface only when the body is read
+            b"".join(response.streaming_content)
+        self.check(persona, "web export", self.expected(persona, "export", scoped=False), response, {200})
+
+    def web_import(self, persona):
+        response = self.web[persona].get(self.config.url("import"))
+        expected = self.expected(persona, "import", scoped=False, also=("add",))
+        self.check(persona, "web import page", expected, response, {200})
+
+    def web_edit_get(self, persona):
+        response = self.web[persona].get(self.config.url("edit", pk=self.target.pk))
+        self.check(persona, "web edit GET", self.expected(persona, "change"), response, {200})
+
+    def edit_form(self, persona):
+        """The edit form as `persona`'s browser submits it (the admin's where the persona may not open it)."""
+        url = self.config.url("edit", pk=self.target.pk)
+        page = self.web[persona].get(url)
+        if page.status_code != 200:
+            page = self.web["admin"].get(url)
+        data = form_data(page.content.decode(), id="object-form")
+        f = self.text_field
+        if f is not None and isinstance(data.get(f.name), str):
+            data[f.name] = (data[f.name] + MARK)[-f.max_length :] if f.max_length else data[f.name] + MARK
+        return data
+
+    def web_edit_post(self, persona):
+        expected = self.expected(persona, "change")
+        data = self.edit_form(persona)
+        before = state(self.target)
+        response = self.web[persona].post(self.config.url("edit", pk=self.target.pk), data)
+        self.check(persona, "web edit POST", expected, response, {302}, before=before, after_ok=self.edited(data))
+
+    def web_delete(self, persona):
+        expected = self.expected(persona, "delete")
+        before = state(self.target)
+        response = self.web[persona].post(
+            self.config.url("delete", pk=self.target.pk), {"_version": getattr(self.target, "version", "")}
+        )
+        self.check(persona, "web delete POST", expected, response, {302}, before=before, after_ok=self.deleted)
+
+    # --- API -------------------------------------------------------------------------------
+    def api_url(self, action, pk=True):
+        try:
+            return reverse(f"{self.basename}-{action}", kwargs={"pk": self.target.pk} if pk else None)
+        except NoReverseMatch:
+            return ""
+
+    def offered(self, method):
+        view = resolve(self.api_url("detail")).func
+        return method in getattr(view.cls, "http_method_names", ())
+
+    def api_list(self, persona):
+        response = self.api[persona].get(self.api_url("list", pk=False))
+        self.check(persona, "API list", self.expected(persona, "view", scoped=False), response, {200})
+
+    def api_retrieve(self, persona):
+        response = self.api[persona].get(self.api_url("detail"))
+        self.check(persona, "API retrieve", self.expected(persona, "view"), response, {200})
+
+    def writable(self, action):
+        """The admin's representation of the target minus what the serializer reads only."""
+        view = resolve(self.api_url("detail")).func
+        instance = view.cls(**view.initkwargs)
+        request = APIRequestFactory().get("/")
+        request.user = self.org["admin"]
+        instance.request, instance.action, instance.format_kwarg, instance.kwargs = request, action, None, {}
+        serializer = instance.get_serializer_class()(context={"request": request})
+        read_only = {n for n, f in serializer.fields.items() if f.read_only or f.__class__.__name__ == "AttachmentField"}
+        body = self.api["admin"].get(self.api_url("detail")).json()
+        data = {k: v for k, v in body.items() if k in serializer.fields and k not in read_only}
+        f = self.text_field
+        if f is not None and isinstance(data.get(f.name), str):
+            data[f.name] = (data[f.name] + MARK)[-f.max_length :] if f.max_length else data[f.name] + MARK
+        return data
+
+    def api_create(self, persona):
+        expected = self.expected(persona, "add", scoped=False)
+        if expected == "ok" and not self.offered("post"):
+            expected = 405
+        data = self.writable("create")
+        for name, value in list(data.items()):
+            if isinstance(value, str) and _unique(self.config.model, name):
+                data[name] = _distinct(self.config.model, name, value)
+        model = self.config.model
+        count = model._base_manager.count()
+        response = self.api[persona].post(self.api_url("list", pk=False), data, format="json")
+        problem = "" if expected == "ok" or model._base_manager.count() == count else " ROW ADDED"
+        self.check(persona, "API create", expected, response, {201})
+        self.cells[-1].problem = (self.cells[-1].problem + problem).strip()
+
+    def api_update(self, persona):
+        expected = self.expected(persona, "change")
+        if expected == "ok" and not self.offered("put"):
+            expected = 405
+        data = self.writable("update")
+        before = state(self.target)
+        response = self.api[persona].put(self.api_url("detail"), data, format="json")
+        self.check(persona, "API update", expected, response, {200}, before=before, after_ok=self.edited(data))
+
+    def api_delete(self, persona):
+        expected = self.expected(persona, "delete")
+        if expected == "ok" and not self.offered("delete"):
+            expected = 405
+        before = state(self.target)
+        response = self.api[persona].delete(self.api_url("detail"))
+        self.check(persona, "API delete", expected, response, {204}, before=before, after_ok=self.deleted)
+
+    def api_transfer(self, persona):
+        expected = self.expected(persona, "transfer")
+        new_owner = self.org["bob"] if self.target.owner_id != self.org["bob"].pk else self.org["charlie"]
+        before = state(self.target)
+        response = self.api[persona].post(
+            self.api_url("transfer"), {"owner": new_owner.pk, "reason": "persona suite"}, format="json"
+        )
+
+        def moved():
+            return "" if reload(self.target).owner_id == new_owner.pk else "owner did not change"
+
+        self.check(persona, "API transfer", expected, response, {200}, before=before, after_ok=moved)
+
+    # --- effects of permitted writes ---------------------------------------------------------
+    def edited(self, data):
+        f = self.text_field
+        if f is None or f.name not in data:
+            return None
+
+        def check():
+            value = getattr(reload(self.target), f.name)
+            return "" if value == data[f.name] else f"{f.name} not saved ({value!r} ≠ {data[f.name]!r})"
+
+        return check
+
+    def deleted(self):
+        return "" if _gone(self.config, self.target) else "row still there"
+
+
+class _Rollback(Exception):
+    pass
+
+
+class _rolled_back:
+    """Run a cell in a savepoint that is always rolled back (and forget what caches saw of it)."""
+
+    def __enter__(self):
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+
+    def __exit__(self, kind, value, tb):
+        self.atomic.__exit__(_Rollback, _Rollback(), None)
+        clear_process_caches()
+        return False
+
+
+def _unique(model, name):
+    try:
+        f = model._meta.get_field(name)
+    except Exception:
+        return False
+    if f.unique and not f.primary_key:
+        return True
+    together = [set(t) for t in model._meta.unique_together]
+    together += [set(c.fields) for c in model._meta.constraints if getattr(c, "fields", None)]
+    return any(name in t for t in together) or name == "name"
+
+
+def _distinct(model, name, value):
+    f = model._meta.get_field(name)
+    suffix = "P6"
+    limit = getattr(f, "max_length", None) or 64
+    return (value[: limit - len(suffix)] + suffix) if value else suffix
+
+
+def _why(response):
+    context = getattr(response, "context", None)
+    try:
+        form = context and context.get("form")
+    except Exception:
+        form = None
+    if form is not None and getattr(form, "errors", None):
+        return f"form errors {dict(form.errors)}"
+    if response.get("Content-Type", "").startswith("application/json"):
+        return str(response.content[:300].decode(errors="replace"))
+    if response.status_code in (301, 302):
+        return f"→ {response['Location']}"
+    return ""
+
+
+def walk(config, org):
+    return PersonaWalk(config, org).run()
