@@ -57,7 +57,7 @@ check-deploy: venv
 
 # Build output only; keeps .venv, node_modules and var/ (the development database).
 clean:
-	rm -rf static/vendor staticfiles test-results .pytest_cache .ruff_cache var/openapi.yaml
+	rm -rf static/vendor staticfiles test-results .pytest_cache .ruff_cache .hypothesis var/openapi.yaml
 	find . \( -path ./.venv -o -path ./node_modules -o -path ./.git \) -prune -o \
 		-name __pycache__ -type d -prune -print0 -o \
 		\( -name '*.pyc' -o -name '*.mo' \) -type f -print0 | xargs -0 -r rm -rf

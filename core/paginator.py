@@ -3,6 +3,7 @@
 import time
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -19,7 +20,12 @@ def estimated_count(queryset):
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        # Provably empty (`.none()`, as django-filter returns for an invalid filter; an
+        # out-of-range id): there is no SQL to explain, and the answer is 0 (it was a 500).
+        return 0
     key = (queryset.db, sql, tuple(map(repr, params)))
     hit = _estimates.get(key)
     now = time.monotonic()

@@ -91,17 +91,10 @@ def api(org):
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    from django.core.cache import cache
+    from .personas import clear_process_caches
 
-    from basedata.parameters import _local as parameters
-    from core.paginator import _estimates
-    from core.related import _kept
-
-    cache.clear()
-    # Per-process copies: another test's rows are not this one's.
-    _estimates.clear()
-    parameters.clear()
-    _kept.clear()
+    # Per-process copies too: another test's rows are not this one's.
+    clear_process_caches()
     yield
 
 
@@ -145,3 +138,12 @@ def shared_cache(settings):
     """The per-process copies that need a cache shared by all workers (core.cache.shared), on:
     LocMemCache is shared within the test process, as Redis is between a server's workers."""
     settings.CRM_SHARED_CACHE = True
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The persona suite's size (core/tests/test_persona_suite.py): cells travel as user properties,
+    so the count is right with xdist too."""
+    reports = [r for r in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])]
+    cells = [v for r in reports if r.when == "call" for k, v in r.user_properties if k == "persona_cells"]
+    if cells:
+        terminalreporter.write_line(f"persona suite: {sum(cells)} cells checked over {len(cells)} models")

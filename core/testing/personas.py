@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, resolve, reverse
 from rest_framework.test import APIClient, APIRequestFactory
 
 from core.audit import snapshot
+from core.choice_cache import scoped_choices
 from core.models import OwnedModel
 
 from .fixtures import PERSONAS
@@ -61,14 +62,34 @@ def _owner_path(model):
 
 def pick_target(config, org):
     """One live row per model: alice's (or a child of alice's) where the model is owned, alice
-    herself for the user model, else the first row."""
-    qs = config.base_queryset().order_by("pk")
+    herself for the user model, else any row — the first the admin could delete, so that a
+    permitted delete shows its effect (a department with members or an item in use is refused)."""
+    qs = config.base_queryset().order_by("-pk")
     path = _owner_path(config.model)
     if path is not None:
-        return qs.filter(**{path: org["alice"]}).first() or qs.first()
-    if config.model is type(org["alice"]):
-        return qs.filter(pk=org["alice"].pk).first()
-    return qs.first()
+        preferred = list(qs.filter(**{path: org["alice"]})[:10])
+    elif config.model is type(org["alice"]):
+        preferred = list(qs.filter(pk=org["alice"].pk))
+    else:
+        preferred = []
+    candidates = preferred + [o for o in qs[:30] if o not in preferred]
+    if not config.can_delete:
+        return candidates[0] if candidates else None
+    for obj in candidates:
+        if _deletable(config, obj, org["admin"]):
+            return obj
+    return candidates[0] if candidates else None
+
+
+def _deletable(config, obj, admin):
+    from django.core.exceptions import ValidationError
+
+    try:
+        with _rolled_back():
+            config.service.delete(actor=admin, instance=reload(obj))
+    except ValidationError:
+        return False
+    return True
 
 
 def reload(obj):
@@ -81,8 +102,11 @@ def state(obj):
 
 
 def _gone(config, obj):
+    """Deleted, moved to the recycle bin, or (users) deactivated."""
     fresh = reload(obj)
-    return fresh is None or (config.soft_delete and fresh.deleted_at is not None)
+    if fresh is None or (config.soft_delete and fresh.deleted_at is not None):
+        return True
+    return getattr(fresh, "is_active", True) is False
 
 
 def free_text_field(model, names):
@@ -125,6 +149,8 @@ class PersonaWalk:
     def __post_init__(self):
         c = self.config
         self.target = pick_target(c, self.org)
+        if self.target is None:
+            return
         self.basename = c.label.replace(".", "-")
         self.web = {}
         self.api = {}
@@ -134,6 +160,15 @@ class PersonaWalk:
             self.api[name] = APIClient()
             self.api[name].force_authenticate(self.org[name])
         self.text_field = free_text_field(c.model, c.form_fields)
+        if self.text_field is not None and c.url("edit", pk=self.target.pk):
+            # A text field with rules of its own (a parameter's value is typed by its kind): no mark.
+            with _rolled_back():
+                url = c.url("edit", pk=self.target.pk)
+                if self.web["admin"].post(url, self.edit_form("admin")).status_code != 302:
+                    self.text_field = None
+        # No row of the model the admin could delete (every department has members, every type
+        # items): a permitted delete is then refused by the service, and must change nothing.
+        self.undeletable = not (c.can_delete and _deletable(c, self.target, self.org["admin"]))
 
     # --- expectations ----------------------------------------------------------------------
     def expected(self, persona, action, *, scoped=True, also=()):
@@ -234,12 +269,12 @@ class PersonaWalk:
         self.check(persona, "web edit POST", expected, response, {302}, before=before, after_ok=self.edited(data))
 
     def web_delete(self, persona):
-        expected = self.expected(persona, "delete")
+        expected, after = self.delete_outcome(persona)
         before = state(self.target)
         response = self.web[persona].post(
             self.config.url("delete", pk=self.target.pk), {"_version": getattr(self.target, "version", "")}
         )
-        self.check(persona, "web delete POST", expected, response, {302}, before=before, after_ok=self.deleted)
+        self.check(persona, "web delete POST", expected, response, {302}, before=before, after_ok=after)
 
     # --- API -------------------------------------------------------------------------------
     def api_url(self, action, pk=True):
@@ -260,14 +295,17 @@ class PersonaWalk:
         response = self.api[persona].get(self.api_url("detail"))
         self.check(persona, "API retrieve", self.expected(persona, "view"), response, {200})
 
-    def writable(self, action):
-        """The admin's representation of the target minus what the serializer reads only."""
+    def serializer(self, action):
         view = resolve(self.api_url("detail")).func
         instance = view.cls(**view.initkwargs)
         request = APIRequestFactory().get("/")
         request.user = self.org["admin"]
         instance.request, instance.action, instance.format_kwarg, instance.kwargs = request, action, None, {}
-        serializer = instance.get_serializer_class()(context={"request": request})
+        return instance.get_serializer_class()(context={"request": request})
+
+    def writable(self, action):
+        """The admin's representation of the target minus what the serializer reads only."""
+        serializer = self.serializer(action)
         read_only = {n for n, f in serializer.fields.items() if f.read_only or f.__class__.__name__ == "AttachmentField"}
         body = self.api["admin"].get(self.api_url("detail")).json()
         data = {k: v for k, v in body.items() if k in serializer.fields and k not in read_only}
@@ -276,17 +314,53 @@ class PersonaWalk:
             data[f.name] = (data[f.name] + MARK)[-f.max_length :] if f.max_length else data[f.name] + MARK
         return data
 
+    def create_data(self, persona):
+        """The target's writable fields (optional text, phone and e-mail among it, left out: it would
+        make a duplicate), unique ones made new, and parents the persona may
+        see. Returns (data, parents outside the persona's scope that the target's row refers to)."""
+        model, user = self.config.model, self.org[persona]
+        serializer = self.serializer("create")
+        data = {
+            k: v for k, v in self.writable("create").items() if serializer.fields[k].required or not isinstance(v, str)
+        }
+        foreign = {}
+        for name, value in list(data.items()):
+            target = getattr(serializer.fields[name], "child_relation", serializer.fields[name])
+            qs = getattr(target, "queryset", None)
+            if qs is not None and value not in (None, "", []) and scoped_choices(qs.model):
+                visible = qs.model.objects.visible_to(user, "view")
+                many = isinstance(value, list)
+                ids = value if many else [value]
+                if visible.filter(pk__in=ids).count() < len(set(ids)):
+                    foreign[name] = value
+                    other = visible.order_by("pk").first()
+                    data[name] = ([other.pk] if many else other.pk) if other is not None else None
+            elif isinstance(value, str) and _unique(model, name):
+                data[name] = _distinct(model, name, value)
+        return data, foreign
+
     def api_create(self, persona):
         expected = self.expected(persona, "add", scoped=False)
         if expected == "ok" and not self.offered("post"):
             expected = 405
-        data = self.writable("create")
-        for name, value in list(data.items()):
-            if isinstance(value, str) and _unique(self.config.model, name):
-                data[name] = _distinct(self.config.model, name, value)
+        data, foreign = self.create_data(persona)
+        url = self.api_url("list", pk=False)
         model = self.config.model
+        if expected == "ok" and foreign:
+            # A parent outside the persona's scope is "does not exist" (400), and nothing is added.
+            count = model._base_manager.count()
+            response = self.api[persona].post(url, {**data, **foreign}, format="json")
+            problem = "" if model._base_manager.count() == count else "ROW ADDED"
+            errors = response.json().get("errors", {}) if response.status_code == 400 else {}
+            if response.status_code == 400 and not set(foreign) <= set(errors):
+                problem += f" errors name no parent: {errors}"
+            self.record(persona, "API create (parent outside scope)", 400, response.status_code, problem.strip())
+            if response.status_code != 400:
+                self.cells[-1].problem = (self.cells[-1].problem + " (refusal expected)").strip()
+            if any(v is None for v in data.values()):
+                return  # no parent in scope for this persona: nothing it could create
         count = model._base_manager.count()
-        response = self.api[persona].post(self.api_url("list", pk=False), data, format="json")
+        response = self.api[persona].post(url, data, format="json")
         problem = "" if expected == "ok" or model._base_manager.count() == count else " ROW ADDED"
         self.check(persona, "API create", expected, response, {201})
         self.cells[-1].problem = (self.cells[-1].problem + problem).strip()
@@ -301,12 +375,13 @@ class PersonaWalk:
         self.check(persona, "API update", expected, response, {200}, before=before, after_ok=self.edited(data))
 
     def api_delete(self, persona):
-        expected = self.expected(persona, "delete")
+        expected, after = self.delete_outcome(persona)
         if expected == "ok" and not self.offered("delete"):
             expected = 405
         before = state(self.target)
         response = self.api[persona].delete(self.api_url("detail"))
-        self.check(persona, "API delete", expected, response, {204}, before=before, after_ok=self.deleted)
+        ok = {400} if self.undeletable else {204}  # refused by the service: 400 with its message
+        self.check(persona, "API delete", expected, response, ok, before=before, after_ok=after)
 
     def api_transfer(self, persona):
         expected = self.expected(persona, "transfer")
@@ -335,6 +410,14 @@ class PersonaWalk:
 
     def deleted(self):
         return "" if _gone(self.config, self.target) else "row still there"
+
+    def delete_outcome(self, persona):
+        """(expected, success statuses, check after success) of a delete by `persona`."""
+        expected = self.expected(persona, "delete")
+        if expected != "ok" or not self.undeletable:
+            return expected, self.deleted
+        before = state(self.target)
+        return expected, lambda: "" if state(self.target) == before else "ROW CHANGED by a refused delete"
 
 
 class _Rollback(Exception):

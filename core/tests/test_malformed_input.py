@@ -204,3 +204,13 @@ def test_a_datetime_utc_cannot_hold_is_a_field_error(alice, api, web, value):
     )
     assert response.status_code == 200 and response.context["form"].errors["next_followup_at"]
     assert not FollowUp.objects.exists()
+
+
+def test_a_provably_empty_list_is_counted(db):
+    """django-filter answers an invalid filter with `.none()`; on PostgreSQL the count estimate
+    compiled its SQL and raised EmptyResultSet (a 500 for any invalid filter of a web list)."""
+    from core.paginator import capped_count
+    from customers.models import Customer
+
+    assert capped_count(Customer.objects.none()) == (0, True)
+    assert capped_count(Customer.objects.filter(pk__in=[])) == (0, True)
