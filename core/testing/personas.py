@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, resolve, reverse
 from rest_framework.test import APIClient, APIRequestFactory
 
+from core.api.files import AttachmentField
 from core.audit import snapshot
 from core.choice_cache import scoped_choices
 from core.models import OwnedModel
@@ -29,6 +30,8 @@ from core.models import OwnedModel
 from .fixtures import PERSONAS
 from .forms import form_data
 
+# Own-scope personas who must never reach alice's records (core/testing/fixtures.py).
+STRANGERS = ("bob", "charlie", "agent")
 MARK = "改"  # appended to one free-text field by every edit, so that a leaked write shows
 
 
@@ -135,7 +138,8 @@ class Cell:
     problem: str = ""
 
     def __str__(self):
-        return f"{self.model} × {self.persona} × {self.action}: expected {self.expected}, got {self.status} {self.problem}"
+        where = f"{self.model} × {self.persona} × {self.action}"
+        return f"{where}: expected {self.expected}, got {self.status} {self.problem}"
 
 
 @dataclass
@@ -205,19 +209,33 @@ class PersonaWalk:
         if self.target is None:
             self.record("-", "pick", "a row", None, "seed_demo has no row of this model")
             return self.cells
+        self.scope_invariant()
         for persona in PERSONAS:
             for step in self.steps():
                 with _rolled_back():
                     step(persona)
         return self.cells
 
+    def scope_invariant(self):
+        """The expectations follow the declared scope; this cell checks the scope itself: an owned
+        record (or a child of one) of alice's is out of reach of the own-scope personas of the demo
+        organisation (the unscoped `class X(BusinessModel, OwnedModel)` of issue 11 let them in)."""
+        path = _owner_path(self.config.model)
+        if path is None or not self.config.base_queryset().filter(pk=self.target.pk, **{path: self.org["alice"]}):
+            return
+        for persona in STRANGERS:
+            seen = self.config.queryset(self.org[persona], "view").filter(pk=self.target.pk).exists()
+            self.record(persona, "scope: alice's record hidden", 404, 200 if seen else 404, "LEAK" if seen else "")
+
     def steps(self):
         c = self.config
         steps = [self.web_list, self.web_detail, self.web_export, self.api_list, self.api_retrieve]
         if c.url("edit", pk=self.target.pk):
             steps += [self.web_edit_get, self.web_edit_post]
+        if c.url("add"):
+            steps.append(self.web_add_get)
         if c.url("delete", pk=self.target.pk):
-            steps.append(self.web_delete)
+            steps += [self.web_delete_get, self.web_delete]
         if c.url("import"):
             steps.append(self.web_import)
         steps += [self.api_create, self.api_update, self.api_delete]
@@ -248,6 +266,14 @@ class PersonaWalk:
     def web_edit_get(self, persona):
         response = self.web[persona].get(self.config.url("edit", pk=self.target.pk))
         self.check(persona, "web edit GET", self.expected(persona, "change"), response, {200})
+
+    def web_add_get(self, persona):
+        response = self.web[persona].get(self.config.url("add"))
+        self.check(persona, "web add GET", self.expected(persona, "add", scoped=False), response, {200})
+
+    def web_delete_get(self, persona):
+        response = self.web[persona].get(self.config.url("delete", pk=self.target.pk))
+        self.check(persona, "web delete GET", self.expected(persona, "delete"), response, {200})
 
     def edit_form(self, persona):
         """The edit form as `persona`'s browser submits it (the admin's where the persona may not open it)."""
@@ -306,7 +332,7 @@ class PersonaWalk:
     def writable(self, action):
         """The admin's representation of the target minus what the serializer reads only."""
         serializer = self.serializer(action)
-        read_only = {n for n, f in serializer.fields.items() if f.read_only or f.__class__.__name__ == "AttachmentField"}
+        read_only = {n for n, f in serializer.fields.items() if f.read_only or isinstance(f, AttachmentField)}
         body = self.api["admin"].get(self.api_url("detail")).json()
         data = {k: v for k, v in body.items() if k in serializer.fields and k not in read_only}
         f = self.text_field

@@ -1,5 +1,7 @@
-"""Every customers endpoint by persona (architecture §8): who may see and do what, and that a
-forbidden request changes nothing. Outside the data scope: 404; no function permission: 403 or 404."""
+"""Customers endpoints by persona that the generic persona suite (core/tests/test_persona_suite.py)
+does not walk: workflow pages (pool, claim, assign, release, merge, review), bulk actions, recycle
+bin, list/search/export contents, creates under a customer outside the scope (web), read actions.
+A forbidden request changes nothing."""
 
 from types import SimpleNamespace
 
@@ -38,23 +40,6 @@ def codes(client_for, method, url, data=None, personas=PERSONAS, **kw):
 
 # --- web: reading ------------------------------------------------------------------------------
 VIEWERS = {"alice": 200, "bob": 404, "charlie": 404, "manager": 200, "exec": 200, "agent": 404, "admin": 200}
-EDITORS = {"alice": 200, "bob": 404, "charlie": 404, "manager": 200, "exec": 403, "agent": 403, "admin": 200}
-
-
-@pytest.mark.parametrize("which", ["customer", "contact", "followup"])
-def test_web_detail_by_persona(world, web, which):
-    obj = getattr(world, which)
-    assert codes(web, "get", obj.get_absolute_url()) == VIEWERS
-
-
-@pytest.mark.parametrize("which, base", [("customer", "customers"), ("contact", "contacts"), ("followup", "followups")])
-def test_web_edit_and_delete_pages_by_persona(world, web, which, base):
-    obj = getattr(world, which)
-    assert codes(web, "get", f"/customers/{base}/{obj.pk}/edit/") == EDITORS
-    expected = dict(EDITORS)
-    if which == "followup":  # account managers may not delete follow-ups at all
-        expected.update(alice=403, bob=403, charlie=403)
-    assert codes(web, "get", f"/customers/{base}/{obj.pk}/delete/") == expected
 
 
 def test_web_workflow_pages_by_persona(world, web):
@@ -123,44 +108,10 @@ def forbidden_posts(web, url, data, expected, objs):
         assert_unchanged(obj, snap)
 
 
-def test_web_edit_customer_contact_followup_outside_scope(world, web):
-    c, k, f = world.customer, world.contact, world.followup
-    forbidden_posts(
-        web,
-        f"/customers/customers/{c.pk}/edit/",
-        {"name": "被改了", "_version": c.version},
-        {"bob": 404, "charlie": 404, "exec": 403, "agent": 403},
-        [c],
-    )
-    forbidden_posts(
-        web,
-        f"/customers/contacts/{k.pk}/edit/",
-        {"customer": c.pk, "name": "被改了", "_version": k.version},
-        {"bob": 404, "charlie": 404, "exec": 403, "agent": 403},
-        [k],
-    )
-    forbidden_posts(
-        web,
-        f"/customers/followups/{f.pk}/edit/",
-        {"customer": c.pk, "summary": "被改了", "happened_at": "2026-01-05T10:00", "_version": f.version},
-        {"bob": 404, "charlie": 404, "exec": 403, "agent": 403},
-        [f],
-    )
-    response = web("manager").post(f"/customers/customers/{c.pk}/edit/", {"name": "经理改名", "_version": c.version})
-    assert response.status_code == 302 and reload(c).name == "经理改名"
-
-
-def test_web_delete_outside_scope(world, web):
-    c, k, f = world.customer, world.contact, world.followup
-    for base, obj in (("customers", c), ("contacts", k), ("followups", f)):
-        denied = {"bob": 404, "charlie": 404, "exec": 403, "agent": 403}
-        if base == "followups":  # account managers may not delete follow-ups at all
-            denied.update(bob=403, charlie=403)
-        forbidden_posts(web, f"/customers/{base}/{obj.pk}/delete/", {}, denied, [obj])
+def test_web_bulk_delete_outside_scope(world, web):
+    c = world.customer
     bulk = {"pk": [c.pk], "_confirm": "1"}
     forbidden_posts(web, "/customers/customers/bulk-delete/", bulk, {"bob": 302, "charlie": 302, "exec": 403}, [c])
-    assert web("alice").post(f"/customers/customers/{c.pk}/delete/").status_code == 302
-    assert reload(c).deleted_at is not None
 
 
 def test_web_bulk_edit_outside_scope(world, web, dicts):
@@ -291,12 +242,6 @@ API = "/api/v1/customers/"
 
 
 @pytest.mark.parametrize("base, which", [("customers", "customer"), ("contacts", "contact"), ("followups", "followup")])
-def test_api_retrieve_by_persona(world, api, base, which):
-    obj = getattr(world, which)
-    assert codes(api, "get", f"/api/v1/{base}/{obj.pk}/") == VIEWERS
-
-
-@pytest.mark.parametrize("base, which", [("customers", "customer"), ("contacts", "contact"), ("followups", "followup")])
 def test_api_list_by_persona(world, api, base, which):
     obj = getattr(world, which)
     seen = {who for who in PERSONAS if obj.pk in [r["id"] for r in api(who).get(f"/api/v1/{base}/").json()["results"]]}
@@ -309,43 +254,6 @@ def api_forbidden(api, method, url, data, expected, objs):
     assert got == expected
     for obj, snap in zip(objs, before, strict=True):
         assert_unchanged(obj, snap)
-
-
-@pytest.mark.parametrize(
-    "base, which, data",
-    [
-        ("customers", "customer", {"name": "被改了"}),
-        ("contacts", "contact", {"name": "被改了"}),
-        ("followups", "followup", {"summary": "被改了"}),
-    ],
-)
-def test_api_update_and_delete_outside_scope(world, api, base, which, data):
-    obj = getattr(world, which)
-    url = f"/api/v1/{base}/{obj.pk}/"
-    denied = {"bob": 404, "charlie": 404, "exec": 403, "agent": 403}
-    api_forbidden(api, "patch", url, data, denied, [obj])
-    api_forbidden(api, "put", url, data, denied, [obj])
-    if base == "followups":  # account managers may not delete follow-ups at all
-        denied.update(bob=403, charlie=403)
-    api_forbidden(api, "delete", url, None, denied, [obj])
-    assert api("manager").patch(url, data, format="json").status_code == 200
-
-
-def test_api_create_by_persona(world, api):
-    c = world.customer
-    for who in ("exec", "agent"):
-        assert api(who).post(API, {"name": f"{who}新客户"}, format="json").status_code == 403
-    for who in ("bob", "charlie"):
-        response = api(who).post("/api/v1/contacts/", {"customer": c.pk, "name": "偷加的"}, format="json")
-        assert response.status_code == 400 and "customer" in response.json()["errors"]
-        response = api(who).post(
-            "/api/v1/followups/",
-            {"customer": c.pk, "summary": "偷加的", "happened_at": "2026-01-05T10:00:00+08:00"},
-            format="json",
-        )
-        assert response.status_code == 400 and "customer" in response.json()["errors"]
-    assert not Customer.objects.filter(name__endswith="新客户").exists()
-    assert not Contact.objects.filter(name="偷加的").exists() and not FollowUp.objects.filter(summary="偷加的").exists()
 
 
 def test_api_pool_actions_by_persona(world, api, charlie):
