@@ -386,7 +386,7 @@ def test_supervisor_approves_pending_customer(page, live_server, org, screenshot
     parameter = SystemParameter.objects.get(key="data_review_enabled")
     page.goto(f"{live_server.url}{parameter.get_absolute_url()}")
     page.click("#edit-button")
-    page.fill("#id_value", "1")
+    page.check('input[name="value"][value="1"]')  # a yes/no parameter is a pair of radios
     page.click("#save")
     expect(page.locator(".crm-messages .alert-success")).to_be_visible(timeout=TIMEOUT)
     assert get_parameter("data_review_enabled") is True
