@@ -133,7 +133,7 @@ class AutocompleteSelect(forms.Select):
         aria = {k: v for k, v in final.items() if k.startswith("aria-")}
         select = {
             "name": name,
-            "id": select_id,
+            "id": select_id or False,
             "hidden": True,
             "disabled": disabled,
             "data-autocomplete-value": True,

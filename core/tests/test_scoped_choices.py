@@ -58,7 +58,8 @@ def options(html, name):
     """The (value, label) options of the <select name=…> in `html`."""
     select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
     assert select, f"no select {name}"
-    return [(v, label) for v, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1)) if v]
+    found = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+    return [(v, label) for v, label in found if v]
 
 
 # --- filter bars ------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ def test_the_list_filter_bar_renders_no_customer_list(books, web, url_base):
 
 @pytest.mark.parametrize(("url_base", "model"), [("contacts", Contact), ("followups", FollowUp)])
 def test_a_filter_value_outside_the_scope_gives_no_rows_and_no_name(books, web, api, url_base, model):
-    (theirs, their_contact, their_followup), = books["bob"]
+    ((theirs, their_contact, their_followup),) = books["bob"]
     mine = books["alice"][0][0]
     page = web("alice").get(f"/customers/{url_base}/", {"customer": theirs.pk})
     assert page.status_code == 200
@@ -103,7 +104,7 @@ def test_a_filter_value_outside_the_scope_gives_no_rows_and_no_name(books, web, 
 
 
 def test_the_filter_bar_html_is_never_shared_across_users(books, web):
-    (theirs, _contact, _followup), = books["bob"]
+    ((theirs, _contact, _followup),) = books["bob"]
     # bob's page (with his customer's name) is rendered first; alice's same URL must not reuse it.
     assert theirs.name in web("bob").get("/customers/contacts/", {"customer": theirs.pk}).content.decode()
     assert theirs.name not in web("alice").get("/customers/contacts/", {"customer": theirs.pk}).content.decode()
@@ -147,7 +148,7 @@ def test_the_form_offers_only_the_viewers_customers(books, org, form_class, who)
 
 @pytest.mark.parametrize("url", ["/customers/followups/add/", "/customers/contacts/add/"])
 def test_the_form_shows_nothing_of_a_customer_outside_the_scope(books, web, url):
-    (theirs, their_contact, _followup), = books["bob"]
+    ((theirs, their_contact, _followup),) = books["bob"]
     mine, my_contact, _f = books["alice"][0]
     html = web("alice").get(url, {"customer": theirs.pk}).content.decode()
     assert theirs.name not in html
@@ -160,7 +161,7 @@ def test_the_form_shows_nothing_of_a_customer_outside_the_scope(books, web, url)
 
 
 def test_the_follow_up_form_refuses_a_customer_or_contact_outside_the_scope(books, web):
-    (theirs, their_contact, _followup), = books["bob"]
+    ((theirs, their_contact, _followup),) = books["bob"]
     mine = books["alice"][0][0]
     client, before = web("alice"), FollowUp.objects.count()
     data = {"summary": "越权", "happened_at": "2026-03-01T10:00"}
@@ -175,7 +176,7 @@ def test_the_follow_up_form_refuses_a_customer_or_contact_outside_the_scope(book
 def test_a_later_queryset_stays_in_the_scope(books, alice):
     """A form that narrows a dropdown after restrict_choices (the follow-up form's contacts of the
     chosen customer) keeps the viewer's scope."""
-    (theirs, their_contact, _followup), = books["bob"]
+    ((theirs, their_contact, _followup),) = books["bob"]
     form = FollowUpForm(user=alice)
     form.fields["contact"].queryset = Contact.objects.filter(customer=theirs)
     assert not form.fields["contact"].queryset.exists()
@@ -194,9 +195,16 @@ def test_the_widget_renders_a_bad_value_as_nothing(books, alice, django_assert_m
     assert theirs.name not in html
 
 
+def test_the_widget_escapes_the_label_and_needs_no_id(alice):
+    mine = make_customer(alice, name='<b>"龙湖"</b>')
+    html = FollowUpForm(user=alice).fields["customer"].widget.render("customer", mine.pk)
+    assert "<b>" not in html and "&lt;b&gt;&quot;龙湖&quot;&lt;/b&gt;" in html
+    assert "None" not in html and 'name="customer"' in html
+
+
 # --- API ----------------------------------------------------------------------------------------
 def test_the_api_refuses_a_customer_outside_the_scope(books, api):
-    (theirs, their_contact, _followup), = books["bob"]
+    ((theirs, their_contact, _followup),) = books["bob"]
     mine = books["alice"][0][0]
     client, before = api("alice"), (Contact.objects.count(), FollowUp.objects.count())
     response = client.post("/api/v1/contacts/", {"customer": theirs.pk, "name": "越权"}, format="json")
@@ -268,7 +276,7 @@ def test_autocomplete_is_404_for_a_model_not_registered_or_not_permitted(books, 
     from accounts.models import User
 
     client = web("alice")
-    for label in ("customers.ownerhistory", "nope.nothing", "customers", "accounts.auditentry"):
+    for label in ("customers.ownerhistory", "nope.nothing", "customers", "customers.contact", "accounts.user"):
         assert client.get(f"/core/autocomplete/{label}/", {"q": "a"}).status_code == 404, label
     nobody = User.objects.create_user("nobody", password="x-pass-2026-long")
     client.force_login(nobody)

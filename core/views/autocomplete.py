@@ -4,14 +4,15 @@ GET /core/autocomplete/<app_label>.<model>/?q=… → {"results": [{"id": …, "
 LIMIT rows the requesting user may view (`visible_to(user, "view")`: function permission and
 data scope), found by the model's own search (`search_queryset`: for customers the token index,
 Chinese substrings and pinyin initials) or its registered `search_fields`. A model that is not
-registered, has no search, or that the user may not view answers 404; an empty query no rows.
+registered, not declared large (`AUTOCOMPLETE = True`), has no search, or that the user may not
+view answers 404; an empty query no rows.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 
-from ..choice_cache import scoped_choices
+from ..choice_cache import large_choices, scoped_choices
 
 LIMIT = 20
 MIN_CHARS = 1
@@ -37,8 +38,8 @@ def autocomplete(request, label):
     except KeyError:
         raise Http404 from None
     model = config.model
-    if not config.search_fields and not hasattr(model, "search_queryset"):
-        raise Http404
+    if not large_choices(model) or (not config.search_fields and not hasattr(model, "search_queryset")):
+        raise Http404  # only what an AutocompleteSelect asks for: no listing of any other model
     queryset = model._default_manager.all()
     if scoped_choices(model):
         # What a form's dropdown of this model offers the user (core.forms.restrict_choices).
