@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from basedata.models import Region
 from core.bounds import parse_id
-from core.forms import ScopedModelForm
+from core.forms import ScopedModelForm, restrict_choices
 
 from .models import Contact, Customer, FollowUp, Tag
 
@@ -231,6 +231,7 @@ class MergeForm(forms.Form):
     def __init__(self, *args, user=None, exclude=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["other"].queryset = Customer.objects.visible_to(user, "change").exclude(pk=exclude)
+        restrict_choices(self.fields, user)  # the autocomplete, not every customer as an <option>
 
 
 class ReviewForm(forms.Form):
