@@ -72,3 +72,16 @@ def test_every_menu_entry_opens(org, web, persona):
     assert urls
     failures = {url: status for url in urls if (status := client.get(url).status_code) != 200}
     assert not failures, (persona, failures)
+
+
+def test_an_add_form_with_no_parent_to_choose_explains_instead(agent, alice, web):
+    # agent (customer service, own scope) owns no customer: no follow-up could ever be saved.
+    _speaking(agent, "en")
+    response = web("agent").get("/customers/followups/add/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing to add this to yet" in html and 'id="object-form"' not in html
+    from customers.tests.factories import make_customer
+
+    make_customer(alice, "爱丽丝的客户")
+    assert 'id="object-form"' in web("alice").get("/customers/followups/add/").content.decode()

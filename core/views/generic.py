@@ -166,6 +166,17 @@ class ObjectDetailView(ConfigView):
         return render(request, c.detail_template, context)
 
 
+def _nothing_to_choose(form):
+    """verbose name of a required single-choice relation whose (scoped) choices are empty."""
+    for name, field in form.fields.items():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None or not field.required or getattr(field, "many_to_many", False):
+            continue
+        if form.initial.get(name) in (None, "") and not queryset.exists():
+            return queryset.model._meta.verbose_name
+    return None
+
+
 class ObjectEditView(ConfigView):
     template_name = "generic/object_edit.html"
 
@@ -193,7 +204,23 @@ class ObjectEditView(ConfigView):
 
     def get(self, request, **kwargs):
         instance = self.get_instance()
-        return self.render_form(self.get_form(instance), instance)
+        form = self.get_form(instance)
+        if instance is None and (missing := _nothing_to_choose(form)) is not None:
+            # A required parent the user has none of (agent: a follow-up with no customer of her
+            # own): say so instead of a form that can never be saved.
+            return render(
+                request,
+                "core/error_page.html",
+                {
+                    "title": _("Nothing to add this to yet"),
+                    "message": _(
+                        "A %(this)s needs a %(parent)s, and there is none in your data scope. "
+                        "Ask your manager to assign you one."
+                    )
+                    % {"this": self.config.verbose_name, "parent": missing},
+                },
+            )
+        return self.render_form(form, instance)
 
     def post(self, request, **kwargs):
         instance = self.get_instance()
