@@ -92,9 +92,19 @@ def hover_charts(page, modes):
         modes[chart.get_attribute("data-echarts")] = chart.evaluate(WATCH_TOOLTIP)
         chart.scroll_into_view_if_needed()
         box = chart.bounding_box()
-        # Right of the centre: inside a pie's ring (35–70 % of its radius) and inside any grid.
+        # Right of the centre first: inside a pie's ring (35–70 % of its radius) and inside any
+        # grid. A chart still animating may ignore one pointer move, so a few points are tried,
+        # each approached from outside the chart (a fresh mousemove), until ECharts shows a tip.
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        page.mouse.move(x + 0.26 * min(box["width"], box["height"]), y, steps=3)
+        size = min(box["width"], box["height"])
+        for dx, dy in [(0.26, 0), (-0.26, 0), (0, 0.26), (0.1, 0.1), (0.3, -0.1), (0.26, 0)]:
+            page.mouse.move(box["x"] - 5, box["y"] - 5)
+            page.mouse.move(x + dx * size, y + dy * size, steps=3)
+            try:
+                expect(chart).to_have_attribute("data-tip-shown", "1", timeout=2_000)
+                break
+            except AssertionError:
+                continue
         expect(chart).to_have_attribute("data-tip-shown", "1", timeout=TIMEOUT)
     return charts.count()
 
